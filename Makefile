@@ -1,0 +1,40 @@
+# Two commands matter: `make book` builds the site, `make test` runs every check.
+# Each creates .venv (Python 3.11) and installs requirements.txt into it when needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+
+.PHONY: book test lint serve bench notebooks clean
+
+$(STAMP): requirements.txt code/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+notebooks: $(STAMP)  ## regenerate the .ipynb twins of the chapters (for Colab and downloads)
+	$(BIN)/python _ext/sync_notebooks.py
+
+book: notebooks  ## build the site strictly: every chapter executed, every warning an error
+	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+	@echo "The book is in $(CURDIR)/_build/html/index.html (or run: make serve)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint  ## lint, package tests, strict build, then book tests (build output, real browser)
+	$(BIN)/python -m pytest code/tests -q
+	$(MAKE) book
+	$(BIN)/python -m pytest tests -q
+
+serve:  ## serve the built site on this machine only
+	$(BIN)/python -m http.server --directory _build/html --bind 127.0.0.1 $(PORT)
+
+bench: $(STAMP)  ## speed and agreement against reference libraries, as ratios
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf _build

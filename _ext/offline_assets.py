@@ -1,0 +1,62 @@
+"""Sphinx extension: make the built book self-contained (no CDN, no third-party request).
+
+What it does, and why (the snags are listed in the design notes):
+
+* copies ``_vendor/`` (require.js, the ipywidgets HTML manager, MathJax, all pinned and fetched
+  by ``_vendor/fetch.sh``) and ``widgets-setup.js`` into ``_static/_vendor/`` *after* the build.
+  Copying there, rather than listing ``_vendor`` in ``html_static_path``, keeps the theme from
+  injecting every ``.js`` file it finds into every page;
+* drops sphinx-thebe's scripts: the book has no Live Code button, and those scripts name a CDN
+  and are written twice per page (``const THEBE_JS_URL`` declared twice is a SyntaxError);
+* fails the build if any page still refers to a script, style sheet or font on another host.
+
+``_config.yml`` points ``mathjax_path`` and ``nb_ipywidgets_js`` at ``_vendor/...`` (Sphinx
+prefixes ``_static/``).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.errors import ExtensionError
+
+HERE = Path(__file__).parent
+VENDOR = HERE.parent / "_vendor"
+# <script src=...>, <link href=...> and CSS url(...) that leave the site: what a reader's browser would fetch.
+REMOTE = re.compile(
+    r"""(?:<script[^>]+src|<link[^>]+href)=["'](?:https?:)?//[^"']+|url\((?:["'])?(?:https?:)?//"""
+)
+
+
+def drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
+    scripts = context.get("script_files", [])
+    context["script_files"] = [
+        s
+        for s in scripts
+        if "sphinx-thebe" not in str(getattr(s, "filename", s))
+        and "THEBE_JS_URL" not in str(getattr(s, "attributes", {}).get("body", ""))
+    ]
+
+
+def copy_vendor(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    dest = Path(app.outdir) / "_static" / "_vendor"
+    shutil.copytree(VENDOR, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("fetch.sh", "SHA256SUMS"))
+    shutil.copy2(HERE / "widgets-setup.js", dest / "widgets-setup.js")
+    offenders = []
+    for page in Path(app.outdir).rglob("*.html"):
+        for match in REMOTE.finditer(page.read_text(encoding="utf-8")):
+            offenders.append(f"{page.relative_to(app.outdir)}: {match.group(0)[:120]}")
+    if offenders:
+        raise ExtensionError("pages load assets from other hosts:\n" + "\n".join(offenders[:20]))
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.connect("html-page-context", drop_thebe, priority=900)
+    app.connect("build-finished", copy_vendor)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

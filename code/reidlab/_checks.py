@@ -1,0 +1,38 @@
+"""Input checks shared by the public functions of `reidlab`.
+
+Every public function checks its tensors up front, so a reader who passes the wrong thing gets a
+`TypeError` or `ValueError` that names the argument and says what was expected, instead of a
+silent wrong answer or a stack trace from deep inside PyTorch.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def check_float_tensor(x: object, name: str, ndim: int | None = None) -> torch.Tensor:
+    """Return `x` if it is a non-empty, finite, floating-point tensor (of rank `ndim`, if given)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"{name} must have a floating-point dtype, got {x.dtype}")
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {tuple(x.shape)}")
+    if x.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension (the feature dimension)")
+    if x.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(x.shape)})")
+    if not torch.isfinite(x).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x
+
+
+def check_same_dim(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> None:
+    """Both tensors must have the same size in their last (feature) dimension."""
+    if a.shape[-1] != b.shape[-1]:
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same feature dimension, "
+            f"got {a.shape[-1]} and {b.shape[-1]}"
+        )
+    if a.dtype != b.dtype:
+        raise TypeError(f"{names[0]} and {names[1]} must share a dtype, got {a.dtype} and {b.dtype}")

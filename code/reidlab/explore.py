@@ -1,0 +1,165 @@
+"""Explorable figures: sliders that change a picture, with or without a running kernel.
+
+Used by every interactive figure in the book; first taught in *Euclidean or cosine distance?*.
+
+A static web page cannot run Python, so the figure is drawn in advance for every point of a
+small parameter grid (one or two parameters). Each frame becomes a child of an
+``ipywidgets.Stack``, and each slider is linked *in the browser* (``jslink``) to the Stack's
+``selected_index``: moving the slider shows another frame, in the built book as in Jupyter.
+
+Two layers, so the logic is testable without a browser:
+
+* :func:`render_frames` (pure): calls your ``render(**params)`` once per grid point and keeps
+  the frames as SVG text (line plots, small) or PNG bytes (dense images).
+* :func:`build_widget`: wraps a :class:`Frames` in sliders and Stacks.
+
+:func:`explorable` does both; a chapter cell is one call. Frames are stored in the page, so keep
+a figure to 10-25 positions per slider and under about 1 MB gzipped (``Frames.gzip_size``).
+"""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+
+from reidlab.plots import to_png, to_svg
+
+Format = Literal["svg", "png"]
+
+
+@dataclass(frozen=True)
+class Frames:
+    """Precomputed frames on a grid: ``images[k]`` is the frame at the k-th grid point, in
+    row-major order over ``grids`` (the last parameter varies fastest)."""
+
+    names: tuple[str, ...]
+    grids: tuple[tuple[float, ...], ...]
+    images: tuple[str | bytes, ...]
+    fmt: Format
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(g) for g in self.grids)
+
+    def at(self, *indices: int) -> str | bytes:
+        """The frame at grid position ``indices`` (one index per parameter)."""
+        if len(indices) != len(self.grids):
+            raise ValueError(f"need {len(self.grids)} indices, got {len(indices)}")
+        flat = 0
+        for i, n in zip(indices, self.shape, strict=True):
+            if not 0 <= i < n:
+                raise IndexError(f"index {i} out of range for a grid of {n}")
+            flat = flat * n + i
+        return self.images[flat]
+
+    def gzip_size(self) -> int:
+        """Bytes all frames add to the page, gzipped as a web server would send them."""
+        raw = b"".join(f.encode() if isinstance(f, str) else f for f in self.images)
+        return len(gzip.compress(raw, compresslevel=6, mtime=0))
+
+
+def _check_params(params: Mapping[str, Sequence[float]]) -> None:
+    if not isinstance(params, Mapping) or not 1 <= len(params) <= 2:
+        raise ValueError("params must be a dict of one or two parameter grids, e.g. {'angle': [0, 45, 90]}")
+    for name, grid in params.items():
+        if isinstance(grid, str) or not isinstance(grid, Sequence) or len(grid) == 0:
+            raise ValueError(f"params[{name!r}] must be a non-empty sequence of values")
+
+
+def render_frames(
+    render: Callable[..., Figure | str],
+    params: Mapping[str, Sequence[float]],
+    fmt: Format = "svg",
+) -> Frames:
+    """Call ``render(**point)`` at every grid point and keep each frame as SVG text or PNG bytes.
+
+    ``render`` returns a matplotlib ``Figure`` (converted here) or a ready SVG string.
+    """
+    _check_params(params)
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
+    names = tuple(params)
+    grids = tuple(tuple(params[n]) for n in names)
+    images: list[str | bytes] = []
+    for point in itertools.product(*grids):
+        out = render(**dict(zip(names, point, strict=True)))
+        if isinstance(out, Figure):
+            images.append(to_svg(out) if fmt == "svg" else to_png(out))
+        elif isinstance(out, str) and fmt == "svg":
+            images.append(out)
+        else:
+            raise TypeError(f"render must return a matplotlib Figure (or SVG text), got {type(out).__name__}")
+    return Frames(names=names, grids=grids, images=tuple(images), fmt=fmt)
+
+
+def _frame_widget(image: str | bytes, fmt: Format) -> widgets.Widget:
+    if fmt == "svg":
+        return widgets.HTML(value=image)
+    return widgets.Image(value=image, format="png")
+
+
+def build_widget(
+    frames: Frames,
+    labels: Mapping[str, str] | None = None,
+    initial: Mapping[str, int] | None = None,
+    value_format: str = "{:g}",
+) -> widgets.VBox:
+    """Sliders above a Stack of frames; each slider is ``jslink``-ed to its Stacks.
+
+    Args:
+        frames: from :func:`render_frames`.
+        labels: slider label per parameter (MathJax allowed, e.g. ``r"angle \\(\\theta\\)"``).
+        initial: starting grid index per parameter (default: the middle).
+        value_format: how slider values are shown.
+    """
+    labels = dict(labels or {})
+    initial = dict(initial or {})
+    start = [initial.get(n, len(g) // 2) for n, g in zip(frames.names, frames.grids, strict=True)]
+    sliders = [
+        widgets.SelectionSlider(
+            options=[(value_format.format(v), i) for i, v in enumerate(grid)],
+            value=s,
+            description=labels.get(name, name),
+            continuous_update=True,
+            style={"description_width": "initial"},
+            layout=widgets.Layout(width="360px"),
+        )
+        for name, grid, s in zip(frames.names, frames.grids, start, strict=True)
+    ]
+    views = [_frame_widget(img, frames.fmt) for img in frames.images]
+    if len(frames.grids) == 1:
+        stack = widgets.Stack(views, selected_index=start[0])
+        widgets.jslink((sliders[0], "index"), (stack, "selected_index"))
+    else:
+        n_inner = frames.shape[1]
+        inner = [
+            widgets.Stack(views[i : i + n_inner], selected_index=start[1])
+            for i in range(0, len(views), n_inner)
+        ]
+        stack = widgets.Stack(inner, selected_index=start[0])
+        widgets.jslink((sliders[0], "index"), (stack, "selected_index"))
+        for s in inner:  # one slider drives every inner Stack
+            widgets.jslink((sliders[1], "index"), (s, "selected_index"))
+    box = widgets.VBox([widgets.HBox(sliders, layout=widgets.Layout(flex_flow="row wrap")), stack])
+    box.add_class("reidlab-explorable")
+    return box
+
+
+def explorable(
+    render: Callable[..., Figure | str],
+    params: Mapping[str, Sequence[float]],
+    *,
+    fmt: Format = "svg",
+    labels: Mapping[str, str] | None = None,
+    initial: Mapping[str, int] | None = None,
+    value_format: str = "{:g}",
+) -> widgets.VBox:
+    """One call for a chapter cell: :func:`render_frames`, then :func:`build_widget`."""
+    frames = render_frames(render, params, fmt=fmt)
+    return build_widget(frames, labels=labels, initial=initial, value_format=value_format)

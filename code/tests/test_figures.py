@@ -1,0 +1,32 @@
+"""reidlab.figures: the book's figures are pure functions of their parameters."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from reidlab.figures.distances import two_vector_distances, two_vectors
+from reidlab.plots import to_svg
+
+
+@pytest.mark.parametrize("angle", [0, 45, 90, 180])
+@pytest.mark.parametrize("length", [0.5, 1.0, 3.0])
+def test_two_vector_distances_obey_the_identity(angle: float, length: float) -> None:
+    d = two_vector_distances(angle, length)
+    cos = math.cos(math.radians(angle))
+    assert d["1 − cos"] == pytest.approx(1 - cos, abs=1e-12)
+    assert d["‖â − b̂‖"] ** 2 == pytest.approx(2 - 2 * cos, abs=1e-12)
+    a, b = 1.6, length
+    assert d["‖a − b‖"] ** 2 == pytest.approx(a * a + b * b - 2 * a * b * cos, abs=1e-12)
+
+
+def test_normalised_distance_ignores_length() -> None:
+    assert two_vector_distances(60, 0.5)["‖â − b̂‖"] == pytest.approx(two_vector_distances(60, 3.0)["‖â − b̂‖"])
+
+
+def test_two_vectors_frame_shows_its_parameters() -> None:
+    svg = to_svg(two_vectors(30, 2.0))
+    assert "angle 30°, |b| = 2" in svg
+    with pytest.raises(ValueError, match="length must be positive"):
+        two_vectors(30, 0.0)
