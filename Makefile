@@ -17,7 +17,14 @@ $(STAMP): requirements.txt code/pyproject.toml
 notebooks: $(STAMP)  ## regenerate the .ipynb twins of the chapters (for Colab and downloads)
 	$(BIN)/python _ext/sync_notebooks.py
 
-book: notebooks  ## build the site strictly: every chapter executed, every warning an error
+# The execution and doctree caches are keyed on the notebooks' text only: drop both when reidlab changes, or a
+# chapter would show results of the package as it was.
+REIDLAB_SRC := $(shell find code/reidlab -name '*.py')
+_build/.cache-matches-code: $(REIDLAB_SRC)
+	rm -rf _build/.jupyter_cache _build/.doctrees
+	mkdir -p _build && touch $@
+
+book: notebooks _build/.cache-matches-code  ## build strictly: every chapter executed, every warning an error
 	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book is in $(CURDIR)/_build/html/index.html (or run: make serve)"
 

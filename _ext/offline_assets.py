@@ -8,6 +8,9 @@ What it does, and why (the snags are listed in the design notes):
   injecting every ``.js`` file it finds into every page;
 * drops sphinx-thebe's scripts: the book has no Live Code button, and those scripts name a CDN
   and are written twice per page (``const THEBE_JS_URL`` declared twice is a SyntaxError);
+* removes the theme's ``fontawesome.js`` from the written pages (540 KB gzipped on every first
+  visit): the theme's CSS already draws the same icons from its webfonts (compared in
+  screenshots);
 * fails the build if any page still refers to a script, style sheet or font on another host.
 
 ``_config.yml`` points ``mathjax_path`` and ``nb_ipywidgets_js`` at ``_vendor/...`` (Sphinx
@@ -27,22 +30,24 @@ from sphinx.errors import ExtensionError
 HERE = Path(__file__).parent
 VENDOR = HERE.parent / "_vendor"
 # <script src=...>, <link href=...> and CSS url(...) that leave the site: what a reader's browser would fetch.
+# pydata-sphinx-theme writes this tag from a template macro ("so that users can add custom
+# icons"; the book adds none), with no option to turn it off.
+FONTAWESOME_JS = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
 REMOTE = re.compile(
     r"""(?:<script[^>]+src|<link[^>]+href)=["'](?:https?:)?//[^"']+|url\((?:["'])?(?:https?:)?//"""
 )
 
 
-def drop_thebe(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: Any) -> None:
-    scripts = context.get("script_files", [])
-    context["script_files"] = [
-        s
-        for s in scripts
-        if "sphinx-thebe" not in str(getattr(s, "filename", s))
-        and "THEBE_JS_URL" not in str(getattr(s, "attributes", {}).get("body", ""))
-    ]
+def _unwanted(script: Any) -> bool:
+    body = str(getattr(script, "attributes", {}).get("body", ""))
+    return "sphinx-thebe" in str(getattr(script, "filename", script)) or "THEBE_JS_URL" in body
 
 
-def copy_vendor(app: Sphinx, exception: Exception | None) -> None:
+def drop_scripts(app: Sphinx, pagename: str, template: str, context: dict[str, Any], doctree: object) -> None:
+    context["script_files"] = [s for s in context.get("script_files", []) if not _unwanted(s)]
+
+
+def finish(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     dest = Path(app.outdir) / "_static" / "_vendor"
@@ -50,13 +55,17 @@ def copy_vendor(app: Sphinx, exception: Exception | None) -> None:
     shutil.copy2(HERE / "widgets-setup.js", dest / "widgets-setup.js")
     offenders = []
     for page in Path(app.outdir).rglob("*.html"):
-        for match in REMOTE.finditer(page.read_text(encoding="utf-8")):
+        html = page.read_text(encoding="utf-8")
+        slim = FONTAWESOME_JS.sub("", html)
+        if slim != html:
+            page.write_text(slim, encoding="utf-8")
+        for match in REMOTE.finditer(slim):
             offenders.append(f"{page.relative_to(app.outdir)}: {match.group(0)[:120]}")
     if offenders:
         raise ExtensionError("pages load assets from other hosts:\n" + "\n".join(offenders[:20]))
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    app.connect("html-page-context", drop_thebe, priority=900)
-    app.connect("build-finished", copy_vendor)
+    app.connect("html-page-context", drop_scripts, priority=900)
+    app.connect("build-finished", finish)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

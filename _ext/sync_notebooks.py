@@ -12,6 +12,7 @@ twins (``exclude_patterns``); the launch buttons find them by name.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from pathlib import Path
 
@@ -36,8 +37,9 @@ def twin(md: Path) -> str:
     url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     nb = jupytext.read(md, fmt="md:myst")
     cell = nbformat.v4.new_code_cell(COLAB_CELL.format(url=url), metadata={"tags": ["remove-cell"]})
-    cell.id = "colab-setup"
     nb.cells.insert(0, cell)
+    for i, c in enumerate(nb.cells):  # stable ids (nbformat draws random ones): same text, same file
+        c.id = hashlib.sha1(f"{i}:{c.source}".encode()).hexdigest()[:8]
     nb.metadata.pop("jupytext", None)
     nb.metadata["colab"] = {"provenance": []}
     return nbformat.writes(nb) + "\n"

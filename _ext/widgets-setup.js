@@ -1,11 +1,15 @@
 // Loaded after require.js and before the widget bundle (embed-amd.js), on pages with widgets.
 (function () {
   "use strict";
-  // 1. The bundle finds its own files (Font Awesome fonts) next to the RequireJS module it is
-  //    loaded as. Map that module to this site's copy, or the fonts are fetched from a CDN / 404.
-  var here = document.currentScript.src.replace(/[^/]*$/, ""); // .../_static/_vendor/
+  // 1. Each webpack bundle inside embed-amd.js finds its files (Font Awesome fonts) next to the
+  //    URL RequireJS gives its module. Point every @jupyter-widgets module at this site's copy,
+  //    or the fonts are fetched from a CDN or 404. (Longest prefix wins in RequireJS.)
+  var dist = document.currentScript.src.replace(/[^/]*$/, "") + "html-manager/dist";
   window.require.config({
-    paths: { "@jupyter-widgets/html-manager/dist": here + "html-manager/dist" },
+    paths: {
+      "@jupyter-widgets": dist, // base, controls (+7): .../dist/controls.js
+      "@jupyter-widgets/html-manager/dist": dist, // .../dist/libembed-amd.js
+    },
   });
 
   // 2. ipywidgets 8 typesets labels through the MathJax 2 API, MathJax.Hub.Queue(["Typeset",

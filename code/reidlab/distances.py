@@ -106,30 +106,34 @@ def _pairwise_sqeuclidean(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     r"""``(N, D), (M, D) -> (N, M)`` squared distances: one matrix multiply, then a repair.
 
     Step 1, the fast expansion: :math:`d^2_{ij} = \lVert x_i\rVert^2 + \lVert y_j\rVert^2 - 2
-    x_i \cdot y_j`. Its rounding error is about :math:`\varepsilon (\lVert x_i\rVert^2 +
-    \lVert y_j\rVert^2)`, which swamps :math:`d^2_{ij}` when the two vectors nearly coincide
-    (catastrophic cancellation).
+    x_i \cdot y_j`, as a single matrix product of the augmented rows
+    :math:`[-2x_i,\ \lVert x_i\rVert^2,\ 1]` and :math:`[y_j,\ 1,\ \lVert y_j\rVert^2]`. Its
+    rounding error is about :math:`\varepsilon (\lVert x_i\rVert^2 + \lVert y_j\rVert^2)`,
+    which swamps :math:`d^2_{ij}` when the two vectors nearly coincide (catastrophic
+    cancellation), and can even make it negative.
 
-    Step 2, the repair: every pair whose :math:`d^2_{ij}` is that small compared with its norms
-    is recomputed from the differences :math:`\sum_k (x_{ik} - y_{jk})^2`, which has no
-    cancellation. For typical ReID features few pairs qualify, so the cost stays one GEMM.
+    Step 2, the repair: every pair whose :math:`d^2_{ij} < \tau (\lVert x_i\rVert^2 +
+    \lVert y_j\rVert^2)` is recomputed from the differences :math:`\sum_k (x_{ik} - y_{jk})^2`,
+    which cannot cancel. Negative results always qualify, so no clamp is needed. A row is
+    searched only if its smallest entry is below the row's loosest bound, so for typical ReID
+    features the repair costs one read of the matrix and the total stays one GEMM.
     """
-    x_sq = x.pow(2).sum(dim=1)  # (N,)
-    y_sq = y.pow(2).sum(dim=1)  # (M,)
-    # d2 = -2 x y^T + |x|^2 (broadcast over columns), then + |y|^2 (broadcast over rows)
-    d2 = torch.addmm(x_sq.unsqueeze(1), x, y.T, alpha=-2.0)  # (N, M)
-    d2.add_(y_sq).clamp_min_(0.0)
+    x_sq = x.pow(2).sum(dim=1, keepdim=True)  # (N, 1)
+    y_sq = y.pow(2).sum(dim=1, keepdim=True)  # (M, 1)
+    x_aug = torch.cat([-2 * x, x_sq, torch.ones_like(x_sq)], dim=1)  # (N, D + 2)
+    y_aug = torch.cat([y, torch.ones_like(y_sq), y_sq], dim=1)  # (M, D + 2)
+    d2 = x_aug @ y_aug.T  # (N, M) = -2 x.y + |x|^2 + |y|^2
 
-    # Screen cheaply with a per-row bound (|y_j|^2 <= max |y|^2), then test candidates exactly.
     tau = _recompute_threshold(x.dtype)
-    bound = tau * (x_sq + y_sq.max())  # (N,)
-    rows, cols = torch.nonzero(d2 < bound.unsqueeze(1), as_tuple=True)
-    if rows.numel():
-        keep = d2[rows, cols] < tau * (x_sq[rows] + y_sq[cols])
-        rows, cols = rows[keep], cols[keep]
+    x_sq, y_sq = x_sq.squeeze(1), y_sq.squeeze(1)  # (N,), (M,)
+    row_bound = tau * (x_sq + y_sq.max())  # (N,): the loosest bound in each row
+    for r in torch.nonzero(d2.detach().amin(dim=1) < row_bound).flatten().split(256):
+        suspect = d2.detach()[r] < tau * (x_sq[r, None] + y_sq[None, :])  # (R, M)
+        rows, cols = torch.nonzero(suspect, as_tuple=True)
+        rows = r[rows]
         for start in range(0, rows.numel(), 4096):  # bounded memory: 4096 x D at a time
-            r, c = rows[start : start + 4096], cols[start : start + 4096]
-            d2[r, c] = (x[r] - y[c]).pow(2).sum(dim=1)
+            i, j = rows[start : start + 4096], cols[start : start + 4096]
+            d2[i, j] = (x[i] - y[j]).pow(2).sum(dim=1)
     return d2
 
 

@@ -62,7 +62,6 @@ def to_svg(fig: Figure) -> str:
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE: it is inlined in HTML
-    svg = svg.replace("<svg ", '<svg style="max-width: 100%; height: auto" ', 1)  # shrink to fit the page
     return re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
 
 

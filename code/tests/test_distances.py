@@ -185,3 +185,14 @@ def test_rowwise_rejects_bad_input() -> None:
         l2_normalize(torch.zeros(2, 3))
     with pytest.raises(ValueError, match="at least one dimension"):
         euclidean(torch.tensor(1.0), torch.tensor(2.0))
+
+
+def test_finite_check_tells_overflow_from_nan() -> None:
+    """Huge but finite inputs overflow the quick sum; they must still be accepted."""
+    from reidlab._checks import all_finite
+
+    big = torch.full((4, 3), 3e38)
+    assert not torch.isfinite(big.sum()) and all_finite(big)
+    assert not all_finite(torch.tensor([1.0, float("nan")]))
+    assert not all_finite(torch.tensor([float("inf"), -float("inf")]))
+    assert pairwise_distances(big[:2], big[2:], "cosine").abs().max() < 1e-6

@@ -80,6 +80,27 @@ def test_widget_two_parameters_one_slider_drives_every_inner_stack() -> None:
     assert outer.selected_index == 1 and outer.children[0].selected_index == 1  # middle by default
 
 
+def test_frames_are_images_with_alt_text() -> None:
+    """An <img> frame is quick to show (no SVG parsing into the page) and has alt text."""
+    w = explorable(line, {"slope": [0.5, 1.25]}, labels={"slope": "s"})
+    frames = w.children[1].children
+    assert all(f.value.startswith('<img src="data:image/svg+xml,%3Csvg ') for f in frames)
+    assert 'alt="slope = 1.25"' in frames[1].value
+    assert all("#" not in f.value.split('alt="')[0] for f in frames)  # '#' would end the URL
+
+
+def test_svg_img_round_trips() -> None:
+    from urllib.parse import unquote
+
+    from reidlab.explore import svg_img
+
+    svg = '<svg a="1"><path fill="#ff0000" d="M 0 0 L 1 1 %"/></svg>'
+    html = svg_img(svg, 'a "quoted" alt')
+    url = html.split('"')[1]
+    assert unquote(url.removeprefix("data:image/svg+xml,")) == svg
+    assert 'alt="a &quot;quoted&quot; alt"' in html
+
+
 def test_slider_labels_show_values() -> None:
     w = explorable(line, {"slope": [0.5, 1.25]}, value_format="{:.2f}")
     assert w.children[0].children[0]._options_labels == ("0.50", "1.25")

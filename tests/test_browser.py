@@ -1,0 +1,184 @@
+"""The built book in a real browser (Debian's Chromium, driven by Playwright), as a reader sees it.
+
+Every page: loads, logs no console error, sends no request off 127.0.0.1 (all are blocked and
+counted), and MathJax has typeset every formula. Every explorable: its sliders, moved by key and
+by mouse, change the shown frame, with no kernel and no network. The run saves a screenshot per
+page in _build/screenshots/ and reports (does not assert) each page's gzipped transfer on a
+first visit and each explorable's key-press-to-paint latency.
+"""
+
+from __future__ import annotations
+
+import gzip
+import statistics
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from conftest import ROOT, toc_files
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = ROOT / "_build" / "screenshots"
+PAGES = [f"{doc}.html" for doc in toc_files()] + ["index.html", "genindex.html", "search.html"]
+REPORT: list[str] = []  # printed at the end of the run (see conftest.pytest_terminal_summary)
+
+# Resolves with the ms from the next keydown (its timestamp) to the first paint after the
+# explorable's frame changes: a rAF callback runs just before the frame is painted, and a
+# message posted from it runs just after.
+MEASURE_NEXT_SWITCH = """(box) => { window.__switched = new Promise((resolve, reject) => {
+  const frame = box.children[1];
+  const before = frame.innerHTML;
+  let t0 = null;
+  document.addEventListener("keydown", (e) => { t0 = e.timeStamp; }, {capture: true, once: true});
+  const obs = new MutationObserver(() => {
+    if (frame.innerHTML === before || t0 === null) return;
+    obs.disconnect();
+    requestAnimationFrame(() => {
+      const ch = new MessageChannel();
+      ch.port1.onmessage = () => resolve(performance.now() - t0);
+      ch.port2.postMessage(null);
+    });
+  });
+  obs.observe(frame, {childList: true, subtree: true, characterData: true, attributes: true});
+  setTimeout(() => { obs.disconnect(); reject(new Error("frame did not change within 5 s")); }, 5000);
+}); }"""
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+class Visit:
+    """One first visit to one page in a fresh browser context, with everything recorded."""
+
+    def __init__(self, browser: object, base: str, path: str) -> None:
+        self.host = urlparse(base).netloc
+        self.blocked: list[str] = []
+        self.errors: list[str] = []
+        self.responses: list[object] = []
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on("response", self._response)
+        self.page.goto(f"{base}/{path}", wait_until="networkidle")
+        self.page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        self.page.wait_for_load_state("networkidle")
+
+    def _response(self, response: object) -> None:
+        self.responses.append(response)
+        if response.status >= 400:  # the console says only "404"; say which file
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def _route(self, route: object) -> None:
+        if urlparse(route.request.url).netloc == self.host:
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def gzipped_bytes(self) -> int:
+        """What the page cost over the wire on this first visit, every response gzipped."""
+        total = 0
+        for r in self.responses:
+            try:
+                total += len(gzip.compress(r.body(), compresslevel=6))
+            except Exception:  # redirects and aborted requests have no body
+                pass
+        return total
+
+
+@pytest.fixture
+def visit(browser: object, server: str) -> Iterator[object]:
+    opened: list[Visit] = []
+
+    def open_page(path: str) -> Visit:
+        opened.append(Visit(browser, server, path))
+        return opened[-1]
+
+    yield open_page
+    for v in opened:
+        v.context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_offline_cleanly_with_typeset_math(visit, path: str) -> None:
+    v = visit(path)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    v.page.screenshot(path=str(SHOTS / path.replace("/", "__").replace(".html", ".png")), full_page=True)
+    REPORT.append(f"{path:32s} first visit {v.gzipped_bytes() / 1024:8.0f} KB gzipped")
+
+    assert v.blocked == [], f"requests left 127.0.0.1: {v.blocked[:5]}"
+    assert v.errors == []
+    math = v.page.evaluate(
+        """() => [...document.querySelectorAll('.math')].map(
+              m => m.querySelector('mjx-container') !== null && m.querySelector('mjx-merror') === null)"""
+    )
+    assert all(math), f"{math.count(False)} of {len(math)} formulas not typeset"
+    assert v.page.title() and v.page.locator("main, article").count() > 0
+
+
+def explorable_pages() -> list[str]:
+    """Pages of chapters that call reidlab.explore (known from the sources, before the build)."""
+    return [f"{doc}.html" for doc in toc_files() if "explorable(" in (ROOT / f"{doc}.md").read_text()]
+
+
+@pytest.mark.parametrize("path", explorable_pages())
+def test_explorables_respond_to_keyboard_and_drag(visit, path: str) -> None:
+    v = visit(path)
+    boxes = v.page.locator(".reidlab-explorable")
+    boxes.first.wait_for(timeout=15_000)
+    assert boxes.count() >= 1
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        box.scroll_into_view_if_needed()
+        frame = box.locator(":scope > :nth-child(2)")
+        handles = box.locator(".noUi-handle")
+        assert handles.count() >= 1, "explorable without a slider"
+        latencies = []
+        for h in range(handles.count()):
+            handle = handles.nth(h)
+            for _ in range(10):  # keyboard: each press shows a different frame
+                at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
+                before = frame.inner_html()
+                box.evaluate(MEASURE_NEXT_SWITCH)  # parks a promise on window (not awaited here)
+                handle.press("ArrowLeft" if at_end else "ArrowRight")
+                latencies.append(v.page.evaluate("window.__switched"))
+                assert frame.inner_html() != before
+            before, value = frame.inner_html(), handle.get_attribute("aria-valuenow")
+            at_end = value == handle.get_attribute("aria-valuemax")
+            hb = handle.bounding_box()  # mouse: drag the handle a third of the slider's width
+            track = box.locator(".noUi-target").nth(h).bounding_box()
+            x, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
+            v.page.mouse.move(x, y)
+            v.page.mouse.down()
+            v.page.mouse.move(x + (-1 if at_end else 1) * track["width"] / 3, y, steps=8)
+            v.page.mouse.up()
+            playwright.expect(handle).not_to_have_attribute("aria-valuenow", value)  # retries until moved
+            assert frame.inner_html() != before, "drag did not change the frame"
+        box.screenshot(path=str(SHOTS / f"{path.replace('/', '__')[:-5]}--explorable{i}.png"))
+        REPORT.append(
+            f"{path:32s} explorable {i}: key press to paint, median {statistics.median(latencies):5.1f} ms, "
+            f"max {max(latencies):5.1f} ms over {len(latencies)} presses (target: median within 17 ms)"
+        )
+        assert v.errors == []
+        assert v.blocked == []

@@ -1,0 +1,112 @@
+"""The built site: complete, executed without errors, self-contained, reproducible."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+from conftest import ROOT, notebook_chapters, toc_files
+from nbclient import NotebookClient
+
+# What a browser would fetch from another host: script/img/iframe src, link href, CSS url().
+EXTERNAL_ASSET = re.compile(
+    r"""<(?:script|img|iframe|source|audio|video)\b[^>]*\bsrc=["'](?:https?:)?//"""
+    r"""|<link\b[^>]*\bhref=["'](?:https?:)?//|url\(["']?(?:https?:)?//""",
+    re.I,
+)
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_every_toc_document_has_a_page(site: Path) -> None:
+    for doc in toc_files():
+        assert (site / f"{doc}.html").is_file(), doc
+
+
+def test_no_cell_failed_or_wrote_to_stderr(site: Path) -> None:
+    for page in pages(site):
+        html = page.read_text(encoding="utf-8")
+        assert "output traceback" not in html, f"{page.name} shows a traceback"
+        assert "output stderr" not in html, f"{page.name} shows stderr output"
+
+
+@pytest.mark.parametrize("chapter", notebook_chapters())
+def test_every_code_cell_was_executed(site: Path, chapter: str) -> None:
+    executed = nbformat.read(site.parent / "jupyter_execute" / f"{chapter}.ipynb", as_version=4)
+    code = [c for c in executed.cells if c.cell_type == "code"]
+    assert code and all(c.execution_count for c in code), "a code cell was not executed"
+
+
+def test_no_page_loads_assets_from_another_host(site: Path) -> None:
+    for page in [*pages(site), *site.rglob("*.css")]:
+        found = EXTERNAL_ASSET.findall(page.read_text(encoding="utf-8", errors="replace"))
+        assert not found, f"{page.relative_to(site)} loads {found[:3]}"
+
+
+def test_vendored_scripts_are_in_the_site(site: Path) -> None:
+    for rel in (
+        "requirejs/require.js",
+        "html-manager/dist/embed-amd.js",
+        "mathjax/tex-chtml.js",
+        "widgets-setup.js",
+    ):
+        assert (site / "_static" / "_vendor" / rel).is_file(), rel
+
+
+def test_notebook_twins_are_in_sync() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "_ext" / "sync_notebooks.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize("chapter", notebook_chapters())
+def test_chapter_code_fits_the_page(chapter: str) -> None:
+    """Lines longer than this scroll sideways in the book's code cells."""
+    nb = jupytext.read(ROOT / f"{chapter}.md")
+    long = [
+        line for c in nb.cells if c.cell_type == "code" for line in c.source.splitlines() if len(line) > 84
+    ]
+    assert not long, long
+
+
+def printed(nb: nbformat.NotebookNode) -> list[str]:
+    """The non-blank lines the code cells printed or returned as text (not widgets, not images)."""
+    out = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []):
+            if o.output_type == "stream":
+                out.append(o.text)
+            elif "data" in o and "text/plain" in o.data and not {"image/png", WIDGET} & set(o.data):
+                out.append(o.data["text/plain"])
+    return [line.rstrip() for line in "\n".join(out).splitlines() if line.strip()]
+
+
+WIDGET = "application/vnd.jupyter.widget-view+json"
+OUTPUT_PRE = re.compile(r'<div class="output (?:stream|text_plain)[^"]*">.*?<pre>(.*?)</pre>', re.S)
+
+
+def shown(html: str) -> list[str]:
+    """The non-blank lines of the text outputs a chapter page shows."""
+    text = "\n".join(unescape(re.sub(r"<[^>]+>", "", m)) for m in OUTPUT_PRE.findall(html))
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("chapter", notebook_chapters())
+def test_chapter_twin_runs_and_prints_what_the_book_shows(site: Path, chapter: str) -> None:
+    """Run the .ipynb twin (what Colab and the download button get) in a fresh kernel: it must
+    run, and print exactly what the built page shows (seeded data, seeded training)."""
+    twin = nbformat.read(ROOT / f"{chapter}.ipynb", as_version=4)
+    path = str(ROOT / "chapters")
+    NotebookClient(twin, timeout=300, kernel_name="python3", resources={"metadata": {"path": path}}).execute()
+    page = shown((site / f"{chapter}.html").read_text(encoding="utf-8"))
+    assert any(re.search(r"\d", line) for line in page), "the chapter prints no numbers to compare"
+    assert printed(twin) == page
