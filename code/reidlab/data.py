@@ -3,6 +3,8 @@ generated from a seed, so two builds of the book print the same numbers.
 
 * :func:`scaled_gallery` (chapter *Euclidean or cosine distance?*): feature vectors whose
   direction encodes the identity and whose length varies for reasons unrelated to identity.
+* :func:`two_class` (chapter *Classification losses and outliers*): two 2-D classes with
+  controllable imbalance, far outliers and label noise.
 """
 
 from __future__ import annotations
@@ -60,3 +62,50 @@ def split_queries(gallery: Gallery) -> tuple[Gallery, Gallery]:
         Gallery(gallery.features[first], gallery.ids[first]),
         Gallery(gallery.features[~first], gallery.ids[~first]),
     )
+
+
+@dataclass(frozen=True)
+class TwoClass:
+    """2-D points ``x`` ``(N, 2)``, labels ``y`` ``(N,)`` in {-1, +1}, and which are outliers."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    outlier: torch.Tensor
+
+
+def two_class(
+    n_negative: int = 200,
+    ratio: float = 1.0,
+    n_outliers: int = 0,
+    outlier_distance: float = 6.0,
+    label_noise: float = 0.0,
+    separation: float = 1.5,
+    seed: int = 0,
+) -> TwoClass:
+    r"""Two Gaussian classes in 2-D, negatives around :math:`(-s, 0)`, positives around
+    :math:`(+s, 0)` (unit variance, so the best boundary is :math:`x_1 = 0`), with three ways to
+    make the training set hard (chapter *Classification losses and outliers*):
+
+    * ``ratio``: negatives per positive (``n_negative / ratio`` positives, at least 2);
+    * ``n_outliers`` points labelled negative but lying *beyond* the positive class, at
+      :math:`x_1 = ` ``outlier_distance`` (so that far on the wrong side of the best boundary);
+    * ``label_noise``: the share of points whose label is flipped at random.
+    """
+    if n_negative < 2 or ratio < 1 or n_outliers < 0 or not 0 <= label_noise < 0.5:
+        raise ValueError("need n_negative >= 2, ratio >= 1, n_outliers >= 0, 0 <= label_noise < 0.5")
+    g = torch.Generator().manual_seed(seed)
+    n_pos = max(2, round(n_negative / ratio))
+    centre = torch.tensor([separation, 0.0])
+    neg = torch.randn(n_negative, 2, generator=g) - centre
+    pos = torch.randn(n_pos, 2, generator=g) + centre
+    out = torch.stack(
+        [torch.full((n_outliers,), outlier_distance), 0.5 * torch.randn(n_outliers, generator=g)], dim=1
+    )
+    x = torch.cat([neg, pos, out])
+    y = torch.cat([-torch.ones(n_negative), torch.ones(n_pos), -torch.ones(n_outliers)])
+    flip = torch.rand(len(y), generator=g) < label_noise
+    y = torch.where(flip, -y, y)
+    outlier = torch.cat(
+        [torch.zeros(n_negative + n_pos, dtype=torch.bool), torch.ones(n_outliers, dtype=torch.bool)]
+    )
+    return TwoClass(x=x, y=y, outlier=outlier)

@@ -83,10 +83,13 @@ def render_frames(
     render: Callable[..., Figure | str],
     params: Mapping[str, Sequence[float]],
     fmt: Format = "svg",
+    png_colors: int | None = 64,
 ) -> Frames:
     """Call ``render(**point)`` at every grid point and keep each frame as SVG text or PNG bytes.
 
-    ``render`` returns a matplotlib ``Figure`` (converted here) or a ready SVG string.
+    ``render`` returns a matplotlib ``Figure`` (converted here) or a ready SVG string. PNG
+    frames are reduced to ``png_colors`` colours (``None``: keep all), a fifth of the bytes for
+    a plot; the resolution is the figure's own dpi.
     """
     _check_params(params)
     if fmt not in ("svg", "png"):
@@ -97,7 +100,7 @@ def render_frames(
     for point in itertools.product(*grids):
         out = render(**dict(zip(names, point, strict=True)))
         if isinstance(out, Figure):
-            images.append(to_svg(out) if fmt == "svg" else to_png(out))
+            images.append(to_svg(out) if fmt == "svg" else to_png(out, colors=png_colors))
         elif isinstance(out, str) and fmt == "svg":
             images.append(out)
         else:
@@ -183,7 +186,8 @@ def explorable(
     labels: Mapping[str, str] | None = None,
     initial: Mapping[str, int] | None = None,
     value_format: str = "{:g}",
+    png_colors: int | None = 64,
 ) -> widgets.VBox:
     """One call for a chapter cell: :func:`render_frames`, then :func:`build_widget`."""
-    frames = render_frames(render, params, fmt=fmt)
+    frames = render_frames(render, params, fmt=fmt, png_colors=png_colors)
     return build_widget(frames, labels=labels, initial=initial, value_format=value_format)

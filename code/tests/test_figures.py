@@ -30,3 +30,24 @@ def test_two_vectors_frame_shows_its_parameters() -> None:
     assert "angle 30°, |b| = 2" in svg
     with pytest.raises(ValueError, match="length must be positive"):
         two_vectors(30, 0.0)
+
+
+def test_classification_figures_draw() -> None:
+    from reidlab.classify import fit_all
+    from reidlab.data import two_class
+    from reidlab.figures.classification import loss_and_weight, outlier_fits
+
+    svg = to_svg(loss_and_weight(-1.5))
+    assert "at m = -1.5" in svg and "exponential" in svg
+    assert "savage" in to_svg(loss_and_weight())
+    data = two_class(n_negative=40, ratio=2, n_outliers=1, seed=0)
+    svg = to_svg(
+        outlier_fits(
+            fit_all(
+                data, losses=("logistic", "hinge", "exponential", "savage", "squared error", "squared hinge")
+            ),
+            data,
+            "t",
+        )
+    )
+    assert "outlier" in svg and "acc" in svg

@@ -22,3 +22,24 @@ def test_svg_is_inline_ready_and_reproducible() -> None:
 def test_png_is_reproducible() -> None:
     png = to_png(make())
     assert png.startswith(b"\x89PNG") and png == to_png(make())
+
+
+def test_png_palette_is_smaller_and_still_a_png() -> None:
+    import io
+
+    from PIL import Image
+
+    full, small = to_png(make()), to_png(make(), colors=16)
+    assert len(small) < len(full)
+    img = Image.open(io.BytesIO(small))
+    assert img.mode == "P" and len(img.getpalette()) // 3 <= 16
+
+
+def test_svg_path_data_is_rounded_but_still_valid() -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    svg = to_svg(make())
+    ET.fromstring(svg)  # well-formed
+    paths = re.findall(r'\sd="([^"]*)"', svg)
+    assert paths and not any(re.search(r"\d\.\d\d", d) or "\n" in d for d in paths)

@@ -1,0 +1,75 @@
+"""One small training loop for every model in the book.
+
+Used first in *Classification losses and outliers*. The loop knows nothing about the model or
+the loss: the caller passes ``loss_fn(model, *batch) -> scalar``. It seeds its own batch order,
+so the same seed and the same initial model give the same result on every run.
+
+Left out on purpose: schedulers, early stopping, checkpoints, devices (the book runs on CPU).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+
+def seed_everything(seed: int) -> None:
+    """Seed PyTorch's global generator (model initialisation uses it)."""
+    torch.manual_seed(seed)
+
+
+def train(
+    model: nn.Module,
+    loss_fn: Callable[..., torch.Tensor],
+    data: tuple[torch.Tensor, ...],
+    *,
+    steps: int,
+    lr: float = 1e-2,
+    weight_decay: float = 0.0,
+    batch_size: int | None = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> list[float]:
+    """Minimise ``loss_fn(model, *batch)`` with Adam for ``steps`` steps; return the losses.
+
+    Args:
+        model: any ``nn.Module``; trained in place.
+        loss_fn: maps the model and one batch (the tensors of ``data``, sliced alike) to a scalar.
+        data: tensors sharing their first dimension (e.g. ``(x, y)``).
+        steps: number of optimiser steps.
+        lr, weight_decay: Adam's step size and L2 penalty (decoupled: AdamW).
+        batch_size: ``None`` for full-batch training, else a random mini-batch per step.
+        seed: seeds the batch order.
+        progress: show a progress bar (for chapters whose training takes seconds).
+    """
+    if not data or any(not isinstance(t, torch.Tensor) for t in data):
+        raise TypeError("data must be a non-empty tuple of tensors")
+    n = data[0].shape[0]
+    if n == 0 or any(t.shape[0] != n for t in data):
+        raise ValueError(
+            f"data tensors must share a non-empty first dimension, got {[tuple(t.shape) for t in data]}"
+        )
+    if steps < 1:
+        raise ValueError(f"steps must be at least 1, got {steps}")
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    history = []
+    model.train()
+    for _ in tqdm(range(steps), disable=not progress, leave=False):
+        if batch_size is None:
+            batch = data
+        else:
+            idx = torch.randint(n, (batch_size,), generator=g)  # one draw, so rows stay paired
+            batch = tuple(t[idx] for t in data)
+        loss = loss_fn(model, *batch)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"the loss became {loss.item()} at step {len(history)}")
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        history.append(loss.item())
+    model.eval()
+    return history
