@@ -109,3 +109,63 @@ def two_class(
         [torch.zeros(n_negative + n_pos, dtype=torch.bool), torch.ones(n_outliers, dtype=torch.bool)]
     )
     return TwoClass(x=x, y=y, outlier=outlier)
+
+
+def line_with_outliers(
+    n: int = 20, n_outliers: int = 1, offset: float = 8.0, noise: float = 0.4, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    r"""Points on :math:`y = 0.5 x + 1` plus Gaussian noise, for :math:`x` in [0, 10], and
+    ``n_outliers`` points near :math:`x = 9` lifted ``offset`` above the line (chapter *L1, L2,
+    Huber and SSIM*). Returns ``x``, ``y`` and a mask of the outliers."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.linspace(0, 10, n, dtype=torch.float64)
+    y = 0.5 * x + 1 + noise * torch.randn(n, generator=g, dtype=torch.float64)
+    xo = 9.0 + 0.3 * torch.arange(n_outliers, dtype=torch.float64) - 0.15 * (n_outliers - 1)
+    yo = 0.5 * xo + 1 + offset + noise * torch.randn(n_outliers, generator=g, dtype=torch.float64)
+    mask = torch.cat([torch.zeros(n, dtype=torch.bool), torch.ones(n_outliers, dtype=torch.bool)])
+    return torch.cat([x, xo]), torch.cat([y, yo]), mask
+
+
+def scene(size: int = 64, seed: int = 0) -> torch.Tensor:
+    """A grey test image ``(1, size, size)`` in [0, 1]: a smooth gradient, a few flat rectangles
+    and discs with sharp edges, and a patch of fine stripes; enough of each kind of structure
+    for losses to disagree about (chapter *L1, L2, Huber and SSIM*)."""
+    g = torch.Generator().manual_seed(seed)
+    u = torch.linspace(0, 1, size)
+    yy, xx = torch.meshgrid(u, u, indexing="ij")
+    angle = 2 * torch.pi * torch.rand(1, generator=g)
+    img = 0.3 + 0.3 * (xx * torch.cos(angle) + yy * torch.sin(angle))
+    for _ in range(4):
+        x0, y0 = torch.rand(2, generator=g) * 0.8
+        w, h = 0.1 + 0.3 * torch.rand(2, generator=g)
+        inside = (xx >= x0) & (xx < x0 + w) & (yy >= y0) & (yy < y0 + h)
+        img = torch.where(inside, torch.rand(1, generator=g), img)
+    for _ in range(3):
+        cx, cy = torch.rand(2, generator=g)
+        rad = 0.05 + 0.15 * torch.rand(1, generator=g)
+        img = torch.where((xx - cx) ** 2 + (yy - cy) ** 2 < rad**2, torch.rand(1, generator=g), img)
+    sx, sy = torch.rand(2, generator=g) * 0.6
+    patch = (xx >= sx) & (xx < sx + 0.35) & (yy >= sy) & (yy < sy + 0.35)
+    stripes = 0.5 + 0.4 * torch.sin(2 * torch.pi * xx * size / 6)
+    img = torch.where(patch, stripes, img)
+    return img.clamp(0, 1).unsqueeze(0)
+
+
+def shifted_bars(
+    n: int = 256, size: int = 24, shift: int = 3, p_left: float = 0.6, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs: a vertical bar at a random column. Targets: the same bar moved ``shift`` pixels
+    left (probability ``p_left``) or right: an ambiguity no model can resolve, which shows
+    what each loss predicts when unsure (chapter *L1, L2, Huber and SSIM*). ``(n, 1, size, size)`` each."""
+    g = torch.Generator().manual_seed(seed)
+    cols = torch.randint(shift + 2, size - shift - 3, (n,), generator=g)
+    left = torch.rand(n, generator=g) < p_left
+    target_cols = torch.where(left, cols - shift, cols + shift)
+    grid = torch.arange(size)
+
+    def bars(c: torch.Tensor) -> torch.Tensor:
+        on_col = (grid[None, :] >= c[:, None]) & (grid[None, :] < c[:, None] + 2)  # (n, W): 2 px wide
+        on_row = (grid >= size // 4) & (grid < 3 * size // 4)  # (H,)
+        return (on_row[None, :, None] & on_col[:, None, :]).float().unsqueeze(1)
+
+    return bars(cols), bars(target_cols)

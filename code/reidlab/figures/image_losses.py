@@ -1,0 +1,94 @@
+"""Figures for the chapter *L1, L2, Huber and SSIM*."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from reidlab.data import line_with_outliers
+from reidlab.linefit import fit_line
+from reidlab.losses.regression import huber_loss, l1_loss, mse_loss
+from reidlab.plots import figure
+
+#: Colour per regression loss, the same in every figure of the chapter.
+REG_COLORS = {"l2": "#0072B2", "l1": "#D55E00", "huber": "#009E73"}
+REG_NAMES = {"l2": "L2 (squared)", "l1": "L1 (absolute)", "huber": "Huber, δ = 1"}
+
+
+def penalty(loss: str, r: torch.Tensor) -> torch.Tensor:
+    """The per-point penalty rho(r) of each loss, through the tested loss functions."""
+    zero = torch.zeros_like(r)
+    fn = {"l2": mse_loss, "l1": l1_loss, "huber": huber_loss}[loss]
+    return fn(r, zero, reduction="none")
+
+
+def line_fit_frame(offset: float, n_outliers: int) -> Figure:
+    """Left: points, the true line (dashed) and the L1, L2 and Huber fits. Right: each loss's
+    penalty curve, with a dot at every point's residual under that loss's own fit."""
+    x, y, out = line_with_outliers(n_outliers=int(n_outliers), offset=float(offset))
+    fig, (ax, bx) = figure(8.0, 3.3, layout=None, ncols=2, width_ratios=[1.1, 1.0])
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.15, top=0.88, wspace=0.22)
+    xs = np.array([-0.5, 10.5])
+    ax.plot(xs, 0.5 * xs + 1, "k--", lw=1, label="true line")
+    ax.scatter(x[~out], y[~out], s=16, color="#555555", zorder=3)
+    ax.scatter(x[out], y[out], s=40, facecolor="white", edgecolor="k", lw=1.2, zorder=3, label="outliers")
+    r_axis = torch.linspace(-3, 22, 251, dtype=torch.float64)
+    for loss, c in REG_COLORS.items():
+        a, b = fit_line(x, y, loss)
+        ax.plot(xs, a * xs + b, color=c, lw=2, label=f"{REG_NAMES[loss]}: slope {a:.2f}")
+        bx.plot(r_axis, penalty(loss, r_axis), color=c, lw=1.8)
+        r = y - (a * x + b)
+        bx.scatter(r[~out], penalty(loss, r[~out]).clamp(max=24.5), s=10, color=c, alpha=0.6)
+        bx.scatter(
+            r[out], penalty(loss, r[out]).clamp(max=24.5), s=38, facecolor="white", edgecolor=c, lw=1.5
+        )
+    ax.set(
+        xlim=(-0.5, 10.5),
+        ylim=(-1, 24),
+        xlabel="x",
+        ylabel="y",
+        title=f"{n_outliers} outlier(s), lifted by {offset:g}",
+    )
+    ax.legend(loc="upper left", fontsize=7.5)
+    bx.set(
+        xlim=(-3, 22),
+        ylim=(0, 25),
+        xlabel="residual r = y − fit",
+        ylabel="penalty ρ(r)",
+        title="what each point costs its own fit",
+    )
+    return fig
+
+
+def _show(ax, img: torch.Tensor, title: str) -> None:
+    ax.imshow(img.squeeze().detach().numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.set_title(title, fontsize=8.5)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+
+
+def images_row(images: dict[str, torch.Tensor], width: float = 8.4) -> Figure:
+    """Images side by side, each titled by its key (grey, 0 = black, 1 = white)."""
+    fig, axes = figure(width, width / len(images) + 0.45, layout=None, ncols=len(images))
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.86, wspace=0.05)
+    for ax, (title, img) in zip(np.atleast_1d(axes), images.items(), strict=True):
+        _show(ax, img, title)
+    return fig
+
+
+def ambiguity(probe: torch.Tensor, outputs: dict[str, torch.Tensor]) -> Figure:
+    """Top: the input and each loss's prediction. Bottom: the middle row of each, as a profile."""
+    fig, axes = figure(8.0, 4.2, layout=None, nrows=2, ncols=1 + len(outputs), height_ratios=[1.4, 1.0])
+    fig.subplots_adjust(left=0.06, right=0.99, bottom=0.1, top=0.92, wspace=0.25, hspace=0.3)
+    row = probe.shape[-2] // 2
+    panels = {"input (bar here)": probe, **outputs}
+    for (title, img), top, bottom in zip(panels.items(), axes[0], axes[1], strict=True):
+        _show(top, img.clamp(0, 1), title)
+        bottom.bar(
+            np.arange(img.shape[-1]), img.squeeze()[row].clamp(0, 1).numpy(), width=1.0, color="#555555"
+        )
+        bottom.set(ylim=(0, 1.05), xticks=[])
+    axes[1][0].set_ylabel("middle row")
+    return fig

@@ -1,0 +1,55 @@
+r"""Fit a straight line under L1, L2 or Huber loss, by iteratively reweighted least squares.
+
+Taught in the chapter *L1, L2, Huber and SSIM* (``chapters/image_losses.md``).
+
+Minimising :math:`\sum_i \rho(y_i - a x_i - b)` has a closed form only for L2. For the others,
+IRLS repeats a weighted least-squares fit with weights :math:`w_i = \rho'(r_i)/r_i` from the
+previous residuals (:func:`reidlab.losses.regression.irls_weight`) until it settles. It makes
+the robustness visible: a point far off the line gets weight 1 under L2, but only
+:math:`1/|r|` under L1 and :math:`\delta/|r|` under Huber.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from reidlab._checks import check_float_tensor
+from reidlab.losses.regression import irls_weight
+
+
+def weighted_least_squares(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) -> tuple[float, float]:
+    r"""The line :math:`(a, b)` minimising :math:`\sum_i w_i (y_i - a x_i - b)^2` (normal equations)."""
+    sw, swx, swy = w.sum(), (w * x).sum(), (w * y).sum()
+    swxx, swxy = (w * x * x).sum(), (w * x * y).sum()
+    det = sw * swxx - swx**2
+    a = (sw * swxy - swx * swy) / det
+    b = (swy - a * swx) / sw
+    return a.item(), b.item()
+
+
+def fit_line(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    loss: str = "l2",
+    delta: float = 1.0,
+    iters: int = 200,
+    tol: float = 1e-10,
+) -> tuple[float, float]:
+    """Slope and intercept minimising the total ``loss`` ("l1", "l2" or "huber") of the residuals."""
+    x = check_float_tensor(x, "x", ndim=1).double()
+    y = check_float_tensor(y, "y", ndim=1).double()
+    if x.shape != y.shape or len(x) < 2:
+        raise ValueError(f"x and y need the same length, at least 2, got {len(x)} and {len(y)}")
+    if torch.all(x == x[0]):
+        raise ValueError("x has a single value: the slope is undefined")
+    a, b = weighted_least_squares(x, y, torch.ones_like(x))  # the L2 fit starts every loss
+    if loss == "l2":
+        return a, b
+    for _ in range(iters):
+        w = irls_weight(y - a * x - b, loss, delta=delta, eps=1e-9)
+        a_new, b_new = weighted_least_squares(x, y, w)
+        done = abs(a_new - a) + abs(b_new - b) < tol
+        a, b = a_new, b_new
+        if done:
+            break
+    return a, b
