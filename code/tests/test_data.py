@@ -31,3 +31,30 @@ def test_scaled_gallery_lengths_span_the_range_and_directions_cluster() -> None:
 def test_scaled_gallery_rejects_bad_arguments(kwargs) -> None:
     with pytest.raises(ValueError):
         scaled_gallery(**kwargs)
+
+
+def test_line_with_outliers() -> None:
+    from reidlab.data import line_with_outliers
+
+    x, y, out = line_with_outliers(n=10, n_outliers=3, offset=5.0, noise=0.0)
+    assert x.shape == y.shape == out.shape == (13,) and out.sum() == 3
+    assert torch.allclose(y[~out], 0.5 * x[~out] + 1)
+    assert torch.allclose(y[out], 0.5 * x[out] + 6)
+
+
+def test_scene_is_deterministic_and_in_range() -> None:
+    from reidlab.data import scene
+
+    a, b = scene(40, seed=7), scene(40, seed=7)
+    assert a.shape == (1, 40, 40) and torch.equal(a, b) and a.min() >= 0 and a.max() <= 1
+    assert not torch.equal(a, scene(40, seed=8)) and a.std() > 0.05
+
+
+def test_shifted_bars() -> None:
+    from reidlab.data import shifted_bars
+
+    x, y = shifted_bars(n=500, size=24, shift=3, p_left=0.6, seed=0)
+    cx, cy = x[:, 0, 12].argmax(-1), y[:, 0, 12].argmax(-1)
+    assert set((cy - cx).tolist()) == {-3, 3}
+    assert 0.5 < (cy < cx).float().mean().item() < 0.7
+    assert x.sum(dim=(1, 2, 3)).unique().tolist() == [24.0]  # a 2 x 12 bar each

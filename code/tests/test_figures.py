@@ -51,3 +51,14 @@ def test_classification_figures_draw() -> None:
         )
     )
     assert "outlier" in svg and "acc" in svg
+
+
+def test_image_loss_figures_draw() -> None:
+    import torch
+
+    from reidlab.figures.image_losses import ambiguity, images_row, line_fit_frame
+
+    assert "2 outlier(s), lifted by 8" in to_svg(line_fit_frame(8, 2))
+    img = torch.rand(1, 8, 8)
+    assert "a title" in to_svg(images_row({"a title": img, "b": img}))
+    assert "L2" in to_svg(ambiguity(img, {"L2": img}))
