@@ -9,6 +9,7 @@ generated from a seed, so two builds of the book print the same numbers.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -169,3 +170,58 @@ def shifted_bars(
         return (on_row[None, :, None] & on_col[:, None, :]).float().unsqueeze(1)
 
     return bars(cols), bars(target_cols)
+
+
+SHAPES: dict[str, list[tuple[float, float]]] = {
+    # convex outlines as (x, y) corners on a unit scale, centred on the origin
+    "trapezoid": [(-0.8, 0.5), (0.8, 0.5), (0.45, -0.5), (-0.45, -0.5)],
+    "square": [(-0.6, -0.6), (0.6, -0.6), (0.6, 0.6), (-0.6, 0.6)],
+    "triangle": [(0.0, -0.7), (0.7, 0.5), (-0.7, 0.5)],
+    "hexagon": [(0.7 * math.cos(k * math.pi / 3), 0.7 * math.sin(k * math.pi / 3)) for k in range(6)],
+}
+
+
+def shape_image(
+    kind: str,
+    size: int = 64,
+    scale: float = 1.0,
+    rotation: float = 0.0,
+    offset: tuple[float, float] = (0.0, 0.0),
+    noise: float = 0.0,
+    seed: int = 0,
+) -> torch.Tensor:
+    """A bright shape on a dark background, ``(size, size)`` in [0, 1], edges anti-aliased
+    (4 x 4 samples a pixel). ``kind``: ``"circle"`` or a key of :data:`SHAPES`; ``scale``
+    relative to half the image; ``rotation`` in degrees; ``offset`` in pixels (x, y); ``noise``:
+    the standard deviation of added Gaussian noise (chapter on image feature vectors)."""
+    if kind != "circle" and kind not in SHAPES:
+        raise ValueError(f"kind must be 'circle' or one of {list(SHAPES)}, got {kind!r}")
+    if size < 4 or scale <= 0:
+        raise ValueError("size must be at least 4 and scale positive")
+    sub = 4
+    u = (torch.arange(size * sub, dtype=torch.float64) + 0.5) / sub  # sample positions in pixels
+    yy, xx = torch.meshgrid(u, u, indexing="ij")
+    half = size / 2
+    x = (xx - half - offset[0]) / (half * scale)
+    y = (yy - half - offset[1]) / (half * scale)
+    t = math.radians(rotation)
+    x, y = x * math.cos(t) + y * math.sin(t), -x * math.sin(t) + y * math.cos(t)  # rotate the frame
+    if kind == "circle":
+        inside = x**2 + y**2 <= 0.6**2
+    else:
+        corners = SHAPES[kind]
+        inside = torch.ones_like(x, dtype=torch.bool)
+        for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1], strict=True):
+            cross = (x1 - x0) * (y - y0) - (y1 - y0) * (x - x0)  # which side of each edge
+            inside &= cross >= 0 if _clockwise(corners) else cross <= 0
+    img = inside.double().view(size, sub, size, sub).mean(dim=(1, 3)).float()
+    if noise > 0:
+        img = img + noise * torch.randn(img.shape, generator=torch.Generator().manual_seed(seed))
+    return img.clamp(0, 1)
+
+
+def _clockwise(corners: list[tuple[float, float]]) -> bool:
+    area = sum(
+        x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1], strict=True)
+    )
+    return area > 0

@@ -58,3 +58,20 @@ def test_shifted_bars() -> None:
     assert set((cy - cx).tolist()) == {-3, 3}
     assert 0.5 < (cy < cx).float().mean().item() < 0.7
     assert x.sum(dim=(1, 2, 3)).unique().tolist() == [24.0]  # a 2 x 12 bar each
+
+
+def test_shape_image() -> None:
+    from reidlab.data import SHAPES, shape_image
+
+    for kind in ["circle", *SHAPES]:
+        img = shape_image(kind, 32)
+        assert img.shape == (32, 32) and img.min() >= 0 and img.max() <= 1 and img.mean() > 0.1
+    assert torch.equal(
+        shape_image("square", 32, noise=0.1, seed=1), shape_image("square", 32, noise=0.1, seed=1)
+    )
+    small, big = shape_image("circle", 64, scale=0.5), shape_image("circle", 64, scale=1.0)
+    assert big.sum() / small.sum() == pytest.approx(4.0, rel=0.05)  # area grows with scale^2
+    moved = shape_image("circle", 64, offset=(8.0, 0.0))
+    assert torch.allclose(moved[:, 8:], shape_image("circle", 64)[:, :-8])
+    with pytest.raises(ValueError, match="kind must be"):
+        shape_image("star")
