@@ -225,3 +225,36 @@ def _clockwise(corners: list[tuple[float, float]]) -> bool:
         x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1], strict=True)
     )
     return area > 0
+
+
+def shape_set(
+    n_per_kind: int = 8,
+    size: int = 64,
+    max_rotation: float = 30.0,
+    max_shift: float = 6.0,
+    scale_range: tuple[float, float] = (0.75, 1.05),
+    noise: float = 0.05,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Images of every kind of shape, each drawn ``n_per_kind`` times with a random rotation
+    (up to ``max_rotation`` degrees either way), shift, scale and noise: ``(N, size, size)``
+    images and ``(N,)`` labels (index into ``["circle", *SHAPES]``)."""
+    kinds = ["circle", *SHAPES]
+    g = torch.Generator().manual_seed(seed)
+    images, labels = [], []
+    for label, kind in enumerate(kinds):
+        for i in range(n_per_kind):
+            rot, dx, dy, sc = torch.rand(4, generator=g).tolist()
+            images.append(
+                shape_image(
+                    kind,
+                    size,
+                    scale=scale_range[0] + sc * (scale_range[1] - scale_range[0]),
+                    rotation=(2 * rot - 1) * max_rotation,
+                    offset=((2 * dx - 1) * max_shift, (2 * dy - 1) * max_shift),
+                    noise=noise,
+                    seed=seed * 1000 + label * 100 + i,
+                )
+            )
+            labels.append(label)
+    return torch.stack(images), torch.tensor(labels)
