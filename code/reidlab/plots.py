@@ -70,6 +70,15 @@ def figure(
     return fig, axes
 
 
+def show_image(ax: object, img: object, title: str = "", **imshow_kw: object) -> None:
+    """Draw a grey image (0 black, 1 white) on ``ax`` with a title and no ticks or grid."""
+    ax.imshow(img, cmap="gray", vmin=0, vmax=1, **{"interpolation": "nearest", **imshow_kw})
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.grid(False)
+
+
 def to_svg(fig: Figure) -> str:
     """The figure as a standalone SVG string: no date, no XML prolog, stable ids."""
     buf = io.StringIO()

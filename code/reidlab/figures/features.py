@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 
 from reidlab.data import shape_image
 from reidlab.features import cell_histograms, direction_histogram, gradients, hog_glyphs
-from reidlab.plots import figure
+from reidlab.plots import figure, show_image
 
 
 def gradient_field(images: dict[str, torch.Tensor], step: int = 4) -> Figure:
@@ -17,7 +17,7 @@ def gradient_field(images: dict[str, torch.Tensor], step: int = 4) -> Figure:
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9, wspace=0.08)
     for ax, (title, img) in zip(np.atleast_1d(axes), images.items(), strict=True):
         g_row, g_col = gradients(img)
-        ax.imshow(img.numpy(), cmap="gray", vmin=0, vmax=1)
+        show_image(ax, img.numpy(), title, interpolation="antialiased")
         ys, xs = np.mgrid[0 : img.shape[0] : step, 0 : img.shape[1] : step]
         u, v = g_col[0, ::step, ::step].numpy(), g_row[0, ::step, ::step].numpy()
         keep = np.hypot(u, v) > 0.05
@@ -32,10 +32,6 @@ def gradient_field(images: dict[str, torch.Tensor], step: int = 4) -> Figure:
             scale=1 / 3,
             width=0.008,
         )
-        ax.set_title(title, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
     return fig
 
 
@@ -63,17 +59,11 @@ def hog_frame(rotation: float, cell: int, kind: str = "trapezoid", orientations:
     glyph = hog_glyphs(hist / hist.max(), (cell, cell))
     fig, (ax, bx, cx) = figure(8.4, 2.9, layout=None, ncols=3, width_ratios=[1, 1, 1.3])
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.17, top=0.86, wspace=0.15)
-    ax.imshow(img.numpy(), cmap="gray", vmin=0, vmax=1)
-    bx.imshow(glyph.numpy(), cmap="gray", vmin=0, vmax=1)
-    for a in (ax, bx):
-        a.set_xticks([])
-        a.set_yticks([])
-        a.grid(False)
+    show_image(ax, img.numpy(), f"{kind}, rotated {rotation:g}°", interpolation="antialiased")
+    show_image(bx, glyph.numpy(), f"HOG cells of {cell} x {cell} pixels", interpolation="antialiased")
     for k in range(0, 64, cell):
         bx.axhline(k - 0.5, color="#0072B2", lw=0.4)
         bx.axvline(k - 0.5, color="#0072B2", lw=0.4)
-    ax.set_title(f"{kind}, rotated {rotation:g}°", fontsize=9)
-    bx.set_title(f"HOG cells of {cell} x {cell} pixels", fontsize=9)
     h = direction_histogram(img, 8)[0].numpy()
     cx.bar(np.arange(8) * 45, h, width=36, color="#0072B2")
     cx.set(ylim=(0, 0.6), xticks=np.arange(8) * 45, xlabel="direction relative to centre (degrees)")

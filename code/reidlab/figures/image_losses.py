@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from reidlab.data import line_with_outliers
 from reidlab.linefit import fit_line
 from reidlab.losses.regression import huber_loss, l1_loss, mse_loss
-from reidlab.plots import figure
+from reidlab.plots import figure, show_image
 
 #: Colour per regression loss, the same in every figure of the chapter.
 REG_COLORS = {"l2": "#0072B2", "l1": "#D55E00", "huber": "#009E73"}
@@ -61,20 +61,12 @@ def line_fit_frame(offset: float, n_outliers: int) -> Figure:
     return fig
 
 
-def _show(ax, img: torch.Tensor, title: str) -> None:
-    ax.imshow(img.squeeze().detach().numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_title(title, fontsize=8.5)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
-
-
 def images_row(images: dict[str, torch.Tensor], width: float = 8.4) -> Figure:
     """Images side by side, each titled by its key (grey, 0 = black, 1 = white)."""
     fig, axes = figure(width, width / len(images) + 0.45, layout=None, ncols=len(images))
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.86, wspace=0.05)
     for ax, (title, img) in zip(np.atleast_1d(axes), images.items(), strict=True):
-        _show(ax, img, title)
+        show_image(ax, img.squeeze().detach().numpy(), title)
     return fig
 
 
@@ -85,7 +77,7 @@ def ambiguity(probe: torch.Tensor, outputs: dict[str, torch.Tensor]) -> Figure:
     row = probe.shape[-2] // 2
     panels = {"input (bar here)": probe, **outputs}
     for (title, img), top, bottom in zip(panels.items(), axes[0], axes[1], strict=True):
-        _show(top, img.clamp(0, 1), title)
+        show_image(top, img.clamp(0, 1).squeeze().detach().numpy(), title)
         bottom.bar(
             np.arange(img.shape[-1]), img.squeeze()[row].clamp(0, 1).numpy(), width=1.0, color="#555555"
         )
