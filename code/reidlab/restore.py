@@ -31,6 +31,13 @@ IMAGE_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = 
 }
 
 
+def image_loss(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """Look up a loss of :data:`IMAGE_LOSSES` by name."""
+    if name not in IMAGE_LOSSES:
+        raise ValueError(f"loss must be one of {list(IMAGE_LOSSES)}, got {name!r}")
+    return IMAGE_LOSSES[name]
+
+
 class Denoiser(nn.Module):
     """Three 3x3 convolutions that estimate the noise; the output is input minus the estimate,
     clipped to [0, 1]: ``(N, 1, H, W) -> (N, 1, H, W)``."""
@@ -58,12 +65,10 @@ def train_denoiser(
     loss: str, clean: torch.Tensor, sigma: float = 0.1, steps: int = 150, batch: int = 4, seed: int = 0
 ) -> Denoiser:
     """Train a :class:`Denoiser` on ``clean`` images ``(N, 1, H, W)`` with fresh noise per step."""
-    if loss not in IMAGE_LOSSES:
-        raise ValueError(f"loss must be one of {list(IMAGE_LOSSES)}, got {loss!r}")
+    fn = image_loss(loss)
     seed_everything(seed)
     net = Denoiser()
     g = torch.Generator().manual_seed(seed)
-    fn = IMAGE_LOSSES[loss]
     train(
         net,
         lambda m, target: fn(m(add_noise(target, sigma, g)), target),
@@ -84,11 +89,9 @@ def train_mapping(
     The simplest image-to-image model: for L1 and L2 the fit is convex, so what it converges to
     is the loss's own answer to the task, not an accident of training.
     """
-    if loss not in IMAGE_LOSSES:
-        raise ValueError(f"loss must be one of {list(IMAGE_LOSSES)}, got {loss!r}")
+    fn = image_loss(loss)
     seed_everything(seed)
     net = nn.Conv2d(1, 1, 7, padding=3)
-    fn = IMAGE_LOSSES[loss]
     train(net, lambda m, x, y: fn(m(x), y), (inputs, targets), steps=steps, lr=2e-2, batch_size=64, seed=seed)
     return net
 
