@@ -1,0 +1,153 @@
+r"""ReID ranking metrics: the CMC curve and mAP under the Market-1501 protocol.
+
+Chapter *Siamese networks*. Every query image is compared with every gallery image; sorting the
+gallery by distance gives the query's **ranking**. Two numbers summarise the rankings:
+
+* **CMC** (cumulative matching characteristic): ``cmc[k]`` is the share of queries whose first
+  correct match is among the top ``k + 1``; ``cmc[0]`` is the **rank-1** accuracy.
+* **mAP** (mean average precision): for one query with :math:`K` correct matches at ranks
+  :math:`r_1 < \dots < r_K`, :math:`\mathrm{AP} = \frac1K \sum_k \frac{k}{r_k}` (precision at each
+  correct match); mAP is the mean over queries. Unlike rank-1 it rewards finding *all* images of
+  the person, not only the easiest one.
+
+The Market-1501 protocol (Zheng et al., ICCV 2015): gallery images of the query's identity taken
+by the query's own camera are **junk**, removed from that query's ranking (finding the same person
+in the same camera is too easy to count); a query with no correct match left is skipped.
+
+Ties: a correct match at the same distance as a wrong one is ranked *after* it. The result then
+does not depend on the order of the gallery, and a network that gives every pair the same
+distance scores as badly as it deserves.
+
+How it is vectorised: AP and CMC only need the rank of each correct match, and the rank of the
+:math:`k`-th closest correct match is :math:`k` plus the number of wrong gallery images that are
+no farther. Those counts come from a binary search of every wrong image's distance among the few
+correct matches' distances: no full sort of the gallery, which is what a per-query loop spends
+its time on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ._checks import all_finite
+
+
+@dataclass(frozen=True)
+class RankResult:
+    """The outcome of :func:`evaluate_rank`.
+
+    Attributes:
+        cmc: ``(max_rank,)`` float64, ``cmc[k]`` = share of evaluated queries whose first correct
+            match is at rank ``k + 1`` or better.
+        mAP: mean of ``ap`` over the evaluated queries.
+        ap: ``(Q,)`` float64, each query's average precision; NaN for skipped queries.
+        first_match: ``(Q,)`` int64, the 0-based rank of each query's first correct match; -1 for
+            skipped queries.
+    """
+
+    cmc: torch.Tensor
+    mAP: float
+    ap: torch.Tensor
+    first_match: torch.Tensor
+
+    @property
+    def n_skipped(self) -> int:
+        """Queries with no correct match in the gallery once junk is removed."""
+        return int((self.first_match < 0).sum())
+
+
+def _as_tensor(x: object, name: str) -> torch.Tensor:
+    if isinstance(x, np.ndarray):
+        return torch.from_numpy(x)
+    if isinstance(x, torch.Tensor):
+        return x
+    raise TypeError(f"{name} must be a torch.Tensor or numpy array, got {type(x).__name__}")
+
+
+def _check_ids(x: object, name: str, length: int, what: str) -> torch.Tensor:
+    t = _as_tensor(x, name)
+    if t.dtype.is_floating_point or t.dtype.is_complex or t.dtype == torch.bool:
+        raise TypeError(f"{name} must hold integers, got {t.dtype}")
+    if t.shape != (length,):
+        raise ValueError(f"{name} must have shape ({length},), one per {what}, got {tuple(t.shape)}")
+    return t.long()
+
+
+def evaluate_rank(
+    distmat: torch.Tensor | np.ndarray,
+    q_pids: torch.Tensor | np.ndarray,
+    g_pids: torch.Tensor | np.ndarray,
+    q_camids: torch.Tensor | np.ndarray,
+    g_camids: torch.Tensor | np.ndarray,
+    max_rank: int = 50,
+) -> RankResult:
+    """CMC and mAP of the rankings in ``distmat`` (``(Q, G)``, smaller = more alike) under the
+    Market-1501 protocol; identities ``*_pids`` and cameras ``*_camids`` are integer arrays.
+
+    Raises ``ValueError`` if no query has a correct match left after junk removal.
+    """
+    d = _as_tensor(distmat, "distmat")
+    if not d.is_floating_point():
+        raise TypeError(f"distmat must have a floating-point dtype, got {d.dtype}")
+    if d.ndim != 2 or d.numel() == 0:
+        raise ValueError(f"distmat must be a non-empty (queries, gallery) matrix, got shape {tuple(d.shape)}")
+    if not all_finite(d):
+        raise ValueError("distmat contains NaN or infinite values")
+    n_q, n_g = d.shape
+    q_pids = _check_ids(q_pids, "q_pids", n_q, "query (row of distmat)")
+    q_camids = _check_ids(q_camids, "q_camids", n_q, "query (row of distmat)")
+    g_pids = _check_ids(g_pids, "g_pids", n_g, "gallery image (column of distmat)")
+    g_camids = _check_ids(g_camids, "g_camids", n_g, "gallery image (column of distmat)")
+    if isinstance(max_rank, bool) or not isinstance(max_rank, int) or max_rank < 1:
+        raise ValueError(f"max_rank must be a positive int, got {max_rank!r}")
+
+    ap = torch.full((n_q,), float("nan"), dtype=torch.float64)
+    first_match = torch.full((n_q,), -1, dtype=torch.long)
+    chunk = max(1, 2**22 // n_g)  # about 4 M pairs at a time keeps memory small
+    for start in range(0, n_q, chunk):
+        rows = slice(start, start + chunk)
+        ap[rows], first_match[rows] = _rank_chunk(d[rows], q_pids[rows], g_pids, q_camids[rows], g_camids)
+
+    valid = first_match >= 0
+    if not valid.any():
+        raise ValueError("no query has a correct match in the gallery (after removing same-camera images)")
+    # queries whose first correct match is at each rank (all ranks >= max_rank in one last bin)
+    firsts = torch.bincount(first_match[valid].clamp(max=max_rank), minlength=max_rank + 1)
+    cmc = firsts[:max_rank].cumsum(0).double() / valid.sum()
+    return RankResult(cmc=cmc, mAP=float(ap[valid].mean()), ap=ap, first_match=first_match)
+
+
+def _rank_chunk(
+    d: torch.Tensor, q_pids: torch.Tensor, g_pids: torch.Tensor, q_cams: torch.Tensor, g_cams: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """AP and first-match rank for a block of queries ``d`` ``(c, G)``."""
+    c = d.shape[0]
+    same_id = q_pids[:, None] == g_pids[None, :]  # (c, G)
+    junk = same_id & (q_cams[:, None] == g_cams[None, :])
+    good = same_id & ~junk  # the correct matches
+    n_good = good.sum(1)  # (c,) K per query
+    k_max = int(n_good.max())
+    if k_max == 0:
+        return torch.full((c,), float("nan"), dtype=torch.float64), torch.full((c,), -1)
+
+    inf = torch.tensor(float("inf"), dtype=d.dtype)
+    # s[q, k]: distance of the k-th closest correct match (padded with inf past n_good)
+    s = torch.topk(torch.where(good, d, inf), k_max, dim=1, largest=False).values  # (c, K_max)
+    # every wrong image falls into bin b = number of correct matches strictly closer than it;
+    # it ranks before correct matches b, b+1, ... (ties go against the model)
+    wrong = torch.where(same_id, inf, d)  # correct and junk images are not "wrong"
+    b = torch.searchsorted(s.contiguous(), wrong.contiguous())  # (c, G), in 0..K_max
+    offsets = torch.arange(c)[:, None] * (k_max + 1)
+    per_bin = torch.bincount((b + offsets).flatten(), minlength=c * (k_max + 1)).view(c, k_max + 1)
+    wrong_before = per_bin.cumsum(1)[:, :k_max]  # (c, K_max) wrong images before correct match k
+    k = torch.arange(1, k_max + 1)  # correct matches up to and including this one
+    rank = k + wrong_before  # 1-based rank of the k-th correct match
+    is_real = k <= n_good[:, None]
+    precision = torch.where(is_real, k / rank.double(), 0.0)
+    has_match = n_good > 0
+    ap = torch.where(has_match, precision.sum(1) / n_good.clamp(min=1), float("nan"))
+    first = torch.where(has_match, rank[:, 0] - 1, -1)
+    return ap, first

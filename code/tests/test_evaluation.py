@@ -1,0 +1,151 @@
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reidlab.evaluation import evaluate_rank
+
+
+def reference(distmat, q_pids, g_pids, q_camids, g_camids, max_rank):
+    """One query at a time, written for clarity: the definition the vectorised code must meet.
+    Ties: sort by distance, then wrong before correct (``lexsort`` sorts by the last key first)."""
+    cmcs, aps, firsts = [], [], []
+    for q in range(len(q_pids)):
+        keep = ~((g_pids == q_pids[q]) & (g_camids == q_camids[q]))
+        dist, correct = distmat[q][keep], (g_pids == q_pids[q])[keep]
+        order = np.lexsort((correct, dist))
+        hits = correct[order]
+        if not hits.any():
+            aps.append(np.nan)
+            firsts.append(-1)
+            continue
+        ranks = np.flatnonzero(hits) + 1
+        aps.append(np.mean([(k + 1) / r for k, r in enumerate(ranks)]))
+        firsts.append(ranks[0] - 1)
+        cmcs.append([ranks[0] <= k + 1 for k in range(max_rank)])
+    if not cmcs:
+        return None, None, np.array(aps), np.array(firsts)
+    return np.mean(cmcs, axis=0), np.nanmean(aps), np.array(aps), np.array(firsts)
+
+
+def random_problem(seed, n_q=40, n_g=300, n_ids=30, n_cams=4, levels=None):
+    rng = np.random.default_rng(seed)
+    d = rng.random((n_q, n_g))
+    if levels:  # few distinct values: many ties
+        d = np.floor(d * levels) / levels
+    return (
+        d,
+        rng.integers(0, n_ids + n_ids // 3 + 1, n_q),  # some query ids are not in the gallery
+        rng.integers(0, n_ids, n_g),
+        rng.integers(0, n_cams, n_q),
+        rng.integers(0, n_cams, n_g),
+    )
+
+
+def check_against_reference(problem, max_rank=10):
+    cmc, mean_ap, ap, first = reference(*problem, max_rank)
+    got = evaluate_rank(*problem, max_rank=max_rank)
+    np.testing.assert_allclose(got.cmc.numpy(), cmc, atol=1e-12)
+    assert abs(got.mAP - mean_ap) < 1e-12
+    np.testing.assert_allclose(got.ap.numpy(), ap, atol=1e-12)  # NaN where skipped, in both
+    np.testing.assert_array_equal(got.first_match.numpy(), first)
+    return got
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_matches_reference_on_random_rankings(seed):
+    got = check_against_reference(random_problem(seed))
+    assert got.n_skipped > 0  # queries whose id is missing are skipped
+
+
+@pytest.mark.parametrize("levels", [2, 5, 20])
+def test_ties_go_against_the_model(levels):
+    check_against_reference(random_problem(7, levels=levels))
+
+
+def test_all_distances_equal_is_the_worst_ranking():
+    d, qp, gp, qc, gc = random_problem(3)
+    got = evaluate_rank(np.zeros_like(d), qp, gp, qc, gc, max_rank=5)
+    valid = got.first_match >= 0
+    # every correct match ties with every wrong one, so all wrong images come first
+    n_correct = torch.tensor([((gp == p) & (gc != c)).sum() for p, c in zip(qp, qc, strict=True)])
+    n_junk = torch.tensor([((gp == p) & (gc == c)).sum() for p, c in zip(qp, qc, strict=True)])
+    expected_first = len(gp) - n_correct - n_junk
+    assert torch.equal(got.first_match[valid], expected_first[valid])
+
+
+def test_perfect_ranking_scores_one_and_junk_is_ignored():
+    # query 0 is id 1 from camera 0; junk (id 1, camera 0) is closest, then the correct matches
+    d = np.array([[0.0, 0.1, 0.2, 0.9, 0.5]])
+    g_pids, g_cams = np.array([1, 1, 1, 2, 3]), np.array([0, 1, 2, 1, 1])
+    got = evaluate_rank(d, np.array([1]), g_pids, np.array([0]), g_cams, max_rank=3)
+    assert got.mAP == 1.0 and got.cmc.tolist() == [1.0, 1.0, 1.0]
+    # without the junk rule the same-camera image would be a (too easy) correct match; with a
+    # wrong image closest instead, AP = (1/2 + 2/3) / 2
+    d2 = np.array([[0.3, 0.1, 0.2, 0.05, 0.5]])
+    got2 = evaluate_rank(d2, np.array([1]), g_pids, np.array([0]), g_cams, max_rank=3)
+    assert got2.mAP == pytest.approx((1 / 2 + 2 / 3) / 2)
+    assert got2.cmc.tolist() == [0.0, 1.0, 1.0]
+
+
+def test_skipped_queries_are_counted_not_averaged():
+    d = np.array([[0.1, 0.2], [0.1, 0.2]])
+    # query 1 (id 9) has no image in the gallery
+    got = evaluate_rank(d, np.array([5, 9]), np.array([5, 6]), np.array([0, 0]), np.array([1, 1]), 2)
+    assert got.n_skipped == 1 and got.mAP == 1.0 and torch.isnan(got.ap[1])
+
+
+def test_torch_and_numpy_inputs_agree_and_chunks_do_not_matter():
+    problem = random_problem(11, n_q=70, n_g=2**16 + 3)  # > 2**22 / G rows: several chunks
+    as_torch = [torch.from_numpy(a) for a in problem]
+    a, b = evaluate_rank(*problem, max_rank=5), evaluate_rank(*as_torch, max_rank=5)
+    assert torch.equal(a.ap.nan_to_num(), b.ap.nan_to_num()) and torch.equal(a.cmc, b.cmc)
+    check_against_reference(problem, max_rank=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    n_q=st.integers(1, 8),
+    n_g=st.integers(1, 30),
+    n_ids=st.integers(1, 6),
+    n_cams=st.integers(1, 3),
+    levels=st.sampled_from([None, 1, 3]),
+    max_rank=st.integers(1, 40),
+)
+def test_property_matches_reference(seed, n_q, n_g, n_ids, n_cams, levels, max_rank):
+    problem = random_problem(seed, n_q, n_g, n_ids, n_cams, levels)
+    cmc, mean_ap, _, first = reference(*problem, max_rank)
+    if (first < 0).all():
+        with pytest.raises(ValueError, match="no query has a correct match"):
+            evaluate_rank(*problem, max_rank=max_rank)
+        return
+    got = evaluate_rank(*problem, max_rank=max_rank)
+    np.testing.assert_allclose(got.cmc.numpy(), cmc, atol=1e-12)
+    assert abs(got.mAP - mean_ap) < 1e-12
+    assert (got.cmc.diff() >= 0).all() and 0 < got.mAP <= 1
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (lambda p: [p[0][0], *p[1:]], ValueError, "distmat must be a non-empty"),
+        (lambda p: [p[0].astype(int), *p[1:]], TypeError, "floating-point"),
+        (lambda p: [np.where(p[0] > 0.5, np.nan, p[0]), *p[1:]], ValueError, "NaN"),
+        (lambda p: [p[0], p[1][:-1], *p[2:]], ValueError, r"q_pids must have shape \(40,\)"),
+        (lambda p: [p[0], p[1], p[2][:5], *p[3:]], ValueError, "g_pids must have shape"),
+        (lambda p: [*p[:3], p[3].astype(float), p[4]], TypeError, "q_camids must hold integers"),
+        (lambda p: [*p[:4], list(p[4])], TypeError, "g_camids must be a torch.Tensor or numpy"),
+        (lambda p: [p[0][:, :0], *p[1:]], ValueError, "non-empty"),
+    ],
+)
+def test_bad_input_is_named(change, error, message):
+    with pytest.raises(error, match=message):
+        evaluate_rank(*change(list(random_problem(0))))
+
+
+@pytest.mark.parametrize("max_rank", [0, 2.0, True])
+def test_bad_max_rank(max_rank):
+    with pytest.raises(ValueError, match="max_rank"):
+        evaluate_rank(*random_problem(0), max_rank=max_rank)
