@@ -151,3 +151,33 @@ def _rank_chunk(
     ap = torch.where(has_match, precision.sum(1) / n_good.clamp(min=1), float("nan"))
     first = torch.where(has_match, rank[:, 0] - 1, -1)
     return ap, first
+
+
+def roc_curve(d: torch.Tensor, same: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Verification ROC: declare "same person" when the distance is at most a threshold, and
+    sweep the threshold over every distance in ``d`` ``(N,)``. Returns the false-positive rates,
+    true-positive rates (each ``(T + 1,)``, starting at 0) and the thresholds ``(T,)``, one per
+    distinct distance. ``same`` ``(N,)`` bool says which pairs really show one person."""
+    d = _as_tensor(d, "d")
+    same = _as_tensor(same, "same")
+    if not d.is_floating_point() or d.ndim != 1 or not all_finite(d):
+        raise ValueError(f"d must be a 1-D tensor of finite distances, got {d.dtype} {tuple(d.shape)}")
+    if same.dtype != torch.bool or same.shape != d.shape:
+        raise ValueError(
+            f"same must be a bool tensor shaped like d {tuple(d.shape)}, got {same.dtype} {tuple(same.shape)}"
+        )
+    if same.all() or not same.any():
+        raise ValueError("same must contain both positive (True) and negative (False) pairs")
+    thresholds, group = torch.unique(d, sorted=True, return_inverse=True)
+    pos = torch.zeros(len(thresholds), dtype=torch.float64).index_add_(0, group, same.double())
+    neg = torch.zeros(len(thresholds), dtype=torch.float64).index_add_(0, group, (~same).double())
+    zero = torch.zeros(1, dtype=torch.float64)
+    tpr = torch.cat([zero, pos.cumsum(0) / pos.sum()])
+    fpr = torch.cat([zero, neg.cumsum(0) / neg.sum()])
+    return fpr, tpr, thresholds
+
+
+def auc(fpr: torch.Tensor, tpr: torch.Tensor) -> float:
+    """Area under a ROC curve (trapezoids): the chance that a random positive pair is closer
+    than a random negative pair, ties counting half."""
+    return float(torch.trapezoid(tpr, fpr))

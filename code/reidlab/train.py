@@ -30,6 +30,7 @@ def train(
     lr: float = 1e-2,
     weight_decay: float = 0.0,
     batch_size: int | None = None,
+    sampler: Callable[[torch.Generator], torch.Tensor] | None = None,
     seed: int = 0,
     progress: bool = False,
 ) -> list[float]:
@@ -42,6 +43,8 @@ def train(
         steps: number of optimiser steps.
         lr, weight_decay: Adam's step size and L2 penalty (decoupled: AdamW).
         batch_size: ``None`` for full-batch training, else a random mini-batch per step.
+        sampler: instead of ``batch_size``, a function that draws one batch's row indices from
+            the loop's random generator (e.g. a few images of each of a few people).
         seed: seeds the batch order.
         progress: show a progress bar (for chapters whose training takes seconds).
     """
@@ -59,7 +62,10 @@ def train(
     history = []
     model.train()
     for _ in tqdm(range(steps), disable=not progress, leave=False):
-        if batch_size is None:
+        if sampler is not None:
+            idx = sampler(g)  # one draw for all tensors, so rows stay paired
+            batch = tuple(t[idx] for t in data)
+        elif batch_size is None:
             batch = data
         else:
             idx = torch.randint(n, (batch_size,), generator=g)  # one draw, so rows stay paired

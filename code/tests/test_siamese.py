@@ -1,0 +1,122 @@
+import numpy as np
+import pytest
+import torch
+
+from reidlab.evaluation import auc, evaluate_rank, roc_curve
+from reidlab.models import EmbeddingNet
+from reidlab.pedestrians import toy_reid
+from reidlab.siamese import batch_contrastive_loss, embed, pairs_in_batch, pk_sampler, train_siamese
+
+
+def test_pk_sampler_draws_p_people_k_images_each_without_repeats():
+    pids = torch.tensor([0] * 6 + [1] * 3 + [2] * 5 + [3] * 2)
+    sample = pk_sampler(pids, p=3, k=4)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(50):
+        idx = sample(g)
+        assert len(idx) == len(set(idx.tolist()))  # no image twice: no zero-distance pairs
+        people, counts = pids[idx].unique(return_counts=True)
+        assert len(people) == 3
+        assert all(c == min(4, int((pids == p).sum())) for p, c in zip(people, counts, strict=True))
+
+
+def test_pk_sampler_checks_its_arguments():
+    with pytest.raises(ValueError, match="p <= 2"):
+        pk_sampler(torch.tensor([0, 0, 1, 1]), p=3, k=2)
+    with pytest.raises(ValueError, match="non-empty 1-D"):
+        pk_sampler(torch.tensor([]), p=2, k=2)
+
+
+def test_batch_loss_is_the_mean_of_positive_plus_mean_of_negative_pairs():
+    g = torch.Generator().manual_seed(0)
+    emb, pids = torch.randn(8, 5, generator=g, dtype=torch.float64), torch.tensor([0, 0, 1, 1, 1, 2, 2, 3])
+    pos, neg = [], []
+    for a in range(8):
+        for b in range(a + 1, 8):
+            d = (emb[a] - emb[b]).norm().item()
+            (pos if pids[a] == pids[b] else neg).append(
+                0.5 * d * d if pids[a] == pids[b] else 0.5 * max(0, 1.5 - d) ** 2
+            )
+    assert batch_contrastive_loss(emb, pids, 1.5).item() == pytest.approx(np.mean(pos) + np.mean(neg))
+    i, _j, same = pairs_in_batch(pids)
+    assert len(i) == 28 and int(same.sum()) == 1 + 3 + 1
+
+
+def test_duplicate_images_in_a_batch_give_finite_gradients():
+    emb = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], requires_grad=True)
+    batch_contrastive_loss(emb, torch.tensor([0, 0, 1])).backward()
+    assert torch.isfinite(emb.grad).all()
+
+
+def test_batch_loss_needs_both_kinds_of_pairs():
+    with pytest.raises(ValueError, match="both"):
+        batch_contrastive_loss(torch.randn(3, 4), torch.tensor([0, 1, 2]))
+
+
+def test_embedding_net_shapes_unit_length_and_mirror_invariance():
+    torch.manual_seed(0)
+    net = EmbeddingNet(dim=16).eval()
+    x = torch.rand(4, 3, 64, 32)
+    z = net(x)
+    assert z.shape == (4, 16)
+    torch.testing.assert_close(z.norm(dim=1), torch.ones(4))
+    # averaging across the width makes the network blind to left/right, except at the borders
+    # where the zero padding sits: a symmetric image and its mirror give the same embedding
+    sym = torch.cat([x[..., :16], x[..., :16].flip(-1)], dim=-1)
+    torch.testing.assert_close(net(sym), net(sym.flip(-1)), atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match=r"expected images \(N, 3, 64, 32\)"):
+        net(torch.rand(2, 3, 32, 32))
+    with pytest.raises(ValueError, match="multiples of 8"):
+        EmbeddingNet(height=60)
+
+
+def test_training_is_deterministic_and_beats_raw_pixels():
+    world = toy_reid(n_train_ids=40, n_test_ids=20, n_cameras=4, per_camera=3, seed=1)
+    runs = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        net = EmbeddingNet(dim=32)
+        losses = train_siamese(net, world.train.images, world.train.pids, steps=60, p=8, k=4, progress=False)
+        runs.append((losses, embed(net, world.query.images), embed(net, world.gallery.images)))
+    assert runs[0][0] == runs[1][0] and torch.equal(runs[0][1], runs[1][1])
+    losses, q, g = runs[0]
+    assert np.mean(losses[-10:]) < 0.6 * np.mean(losses[:10])
+    ids = (world.query.pids, world.gallery.pids, world.query.camids, world.gallery.camids)
+    learned = evaluate_rank(torch.cdist(q, g), *ids, max_rank=5)
+    pixels = evaluate_rank(
+        torch.cdist(world.query.images.flatten(1), world.gallery.images.flatten(1)), *ids, max_rank=5
+    )
+    assert learned.mAP > pixels.mAP + 0.1
+
+
+def brute_force_auc(d, same):
+    """Mann-Whitney: the share of (positive, negative) pairs where the positive is closer."""
+    pos, neg = d[same].tolist(), d[~same].tolist()
+    wins = sum((p < n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+@pytest.mark.parametrize("levels", [None, 4, 50])
+def test_roc_auc_matches_brute_force(levels):
+    g = torch.Generator().manual_seed(2)
+    same = torch.rand(300, generator=g) < 0.3
+    d = torch.rand(300, generator=g, dtype=torch.float64) + 0.3 * (~same)
+    if levels:
+        d = (d * levels).floor() / levels  # ties
+    fpr, tpr, thr = roc_curve(d, same)
+    assert fpr[0] == tpr[0] == 0 and fpr[-1] == tpr[-1] == 1
+    assert (fpr.diff() >= 0).all() and (tpr.diff() >= 0).all() and (thr.diff() > 0).all()
+    assert auc(fpr, tpr) == pytest.approx(brute_force_auc(d, same), abs=1e-12)
+    # each point is the rates at "same person if d <= threshold"
+    k = len(thr) // 2
+    assert tpr[k + 1] == pytest.approx(float((d[same] <= thr[k]).double().mean()))
+    assert fpr[k + 1] == pytest.approx(float((d[~same] <= thr[k]).double().mean()))
+
+
+def test_roc_bad_input():
+    with pytest.raises(ValueError, match="both positive"):
+        roc_curve(torch.rand(5), torch.ones(5, dtype=torch.bool))
+    with pytest.raises(ValueError, match="same must be a bool tensor shaped like d"):
+        roc_curve(torch.rand(5), torch.ones(4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="finite distances"):
+        roc_curve(torch.tensor([0.1, float("nan")]), torch.tensor([True, False]))
