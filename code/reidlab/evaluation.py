@@ -181,3 +181,34 @@ def auc(fpr: torch.Tensor, tpr: torch.Tensor) -> float:
     """Area under a ROC curve (trapezoids): the chance that a random positive pair is closer
     than a random negative pair, ties counting half."""
     return float(torch.trapezoid(tpr, fpr))
+
+
+def verification_pairs(
+    distmat: torch.Tensor,
+    q_pids: torch.Tensor,
+    g_pids: torch.Tensor,
+    q_camids: torch.Tensor,
+    g_camids: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Every (query, gallery) pair except the junk ones, as verification pairs: their distances
+    ``(P,)`` and whether they show one person ``(P,)``."""
+    d = _as_tensor(distmat, "distmat")
+    if d.ndim != 2 or d.shape != (len(q_pids), len(g_pids)):
+        raise ValueError(f"distmat must be ({len(q_pids)}, {len(g_pids)}), got {tuple(d.shape)}")
+    same = _as_tensor(q_pids, "q_pids")[:, None] == _as_tensor(g_pids, "g_pids")[None, :]
+    junk = same & (_as_tensor(q_camids, "q_camids")[:, None] == _as_tensor(g_camids, "g_camids")[None, :])
+    return d[~junk], same[~junk]
+
+
+def balanced_accuracy(d: torch.Tensor, same: torch.Tensor, threshold: float) -> float:
+    """Accuracy of "same person if ``d <= threshold``", averaged over positive and negative pairs
+    (so that the many negative pairs do not drown the few positive ones)."""
+    accept = d <= threshold
+    return 0.5 * (float(accept[same].double().mean()) + float((~accept[~same]).double().mean()))
+
+
+def best_threshold(d: torch.Tensor, same: torch.Tensor) -> float:
+    """The distance threshold with the highest :func:`balanced_accuracy` on these pairs (pick it
+    on training pairs, report accuracy on test pairs)."""
+    fpr, tpr, thresholds = roc_curve(d, same)
+    return float(thresholds[torch.argmax(tpr[1:] - fpr[1:])])  # balanced accuracy = (1 + tpr - fpr) / 2

@@ -20,7 +20,7 @@ gallery. Everything is drawn from one seed, so the same call gives the same imag
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import torch
 import torch.nn.functional as F
@@ -153,6 +153,11 @@ def look_alike(person: Identity, g: torch.Generator) -> Identity:
     if detail == "top_second" and person.top_pattern == "plain":
         return replace(person, top_pattern="logo")  # a second colour must show to count
     return replace(person, **{detail: _pick(g, [o for o in options if o != current])})
+
+
+def differences(a: Identity, b: Identity) -> list[str]:
+    """The details in which two identities differ (one, for a look-alike pair)."""
+    return [f.name for f in fields(Identity) if getattr(a, f.name) != getattr(b, f.name)]
 
 
 def random_camera(g: torch.Generator) -> Camera:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from reidlab.distances import squared_euclidean
+from reidlab.distances import pairwise_distances, squared_euclidean
 from reidlab.losses.metric import contrastive_loss
 from reidlab.train import train
 
@@ -52,8 +52,12 @@ def batch_contrastive_loss(embeddings: torch.Tensor, pids: torch.Tensor, margin:
     i, j, same = pairs_in_batch(pids)
     if same.all() or not same.any():
         raise ValueError("a batch needs both pairs of one person and pairs of two people")
+    # All (B, B) squared distances from differences, then the pairs i < j. Gathering rows with
+    # embeddings[i] would be shorter, but its backward pass adds into repeated rows in an order
+    # that changes from run to run on a multi-core CPU, and so would the trained network.
+    sq = squared_euclidean(embeddings[:, None, :], embeddings[None, :, :])[i, j]
     # the square root has an infinite slope at 0: keep it away, or one duplicate image gives NaN
-    d = squared_euclidean(embeddings[i], embeddings[j]).clamp(min=1e-12).sqrt()
+    d = sq.clamp(min=1e-12).sqrt()
     losses = contrastive_loss(d, same, margin, reduction="none")
     return losses[same].mean() + losses[~same].mean()
 
@@ -94,3 +98,35 @@ def embed(model: nn.Module, images: torch.Tensor, batch_size: int = 512) -> torc
     """Embeddings of ``images`` in evaluation mode, a batch at a time."""
     model.eval()
     return torch.cat([model(images[i : i + batch_size]) for i in range(0, len(images), batch_size)])
+
+
+def one_shot_rates(
+    q_emb: torch.Tensor,
+    q_pids: torch.Tensor,
+    q_camids: torch.Tensor,
+    g_emb: torch.Tensor,
+    g_pids: torch.Tensor,
+    g_camids: torch.Tensor,
+    threshold: float,
+    look_alikes: list[tuple[int, int]],
+) -> dict[str, float]:
+    """One-shot verification: each query image is the only image known of its person; every
+    gallery image is then judged "same person" if its embedding is within ``threshold``. Returns
+    the share of right decisions for three kinds of gallery image: the same person seen by
+    another camera (should be accepted), the person's look-alike (given as pairs of pids; should
+    be rejected), and everybody else (should be rejected)."""
+    d = pairwise_distances(q_emb, g_emb)
+    same = q_pids[:, None] == g_pids[None, :]
+    other_camera = q_camids[:, None] != g_camids[None, :]
+    partner = torch.zeros_like(same)
+    for a, b in look_alikes:
+        partner |= (q_pids[:, None] == a) & (g_pids[None, :] == b)
+        partner |= (q_pids[:, None] == b) & (g_pids[None, :] == a)
+    if not partner.any():
+        raise ValueError("look_alikes matched no (query, gallery) pair")
+    accept = d <= threshold
+    return {
+        "same person, other camera: accepted": float(accept[same & other_camera].double().mean()),
+        "their look-alike: rejected": float((~accept[partner]).double().mean()),
+        "anybody else: rejected": float((~accept[~same & ~partner]).double().mean()),
+    }

@@ -43,3 +43,11 @@ def test_svg_path_data_is_rounded_but_still_valid() -> None:
     ET.fromstring(svg)  # well-formed
     paths = re.findall(r'\sd="([^"]*)"', svg)
     assert paths and not any(re.search(r"\d\.\d\d", d) or "\n" in d for d in paths)
+
+
+def test_as_png_displays_the_palette_png() -> None:
+    from reidlab.plots import as_png
+
+    shown = as_png(make(), colors=16)
+    assert shown.format == "png" and shown.data == to_png(make(), colors=16)
+    assert shown._repr_png_() == shown.data  # what Jupyter and the book store

@@ -2,10 +2,24 @@ import numpy as np
 import pytest
 import torch
 
-from reidlab.evaluation import auc, evaluate_rank, roc_curve
+from reidlab.evaluation import (
+    auc,
+    balanced_accuracy,
+    best_threshold,
+    evaluate_rank,
+    roc_curve,
+    verification_pairs,
+)
 from reidlab.models import EmbeddingNet
 from reidlab.pedestrians import toy_reid
-from reidlab.siamese import batch_contrastive_loss, embed, pairs_in_batch, pk_sampler, train_siamese
+from reidlab.siamese import (
+    batch_contrastive_loss,
+    embed,
+    one_shot_rates,
+    pairs_in_batch,
+    pk_sampler,
+    train_siamese,
+)
 
 
 def test_pk_sampler_draws_p_people_k_images_each_without_repeats():
@@ -120,3 +134,63 @@ def test_roc_bad_input():
         roc_curve(torch.rand(5), torch.ones(4, dtype=torch.bool))
     with pytest.raises(ValueError, match="finite distances"):
         roc_curve(torch.tensor([0.1, float("nan")]), torch.tensor([True, False]))
+
+
+def test_best_threshold_is_the_best_of_all_thresholds_and_pairs_skip_junk():
+    g = torch.Generator().manual_seed(5)
+    same = torch.rand(200, generator=g) < 0.2
+    d = torch.rand(200, generator=g, dtype=torch.float64) + 0.4 * (~same)
+    t = best_threshold(d, same)
+    brute = max(balanced_accuracy(d, same, float(x)) for x in d)
+    assert balanced_accuracy(d, same, t) == pytest.approx(brute)
+    acc = balanced_accuracy(d, same, 0.7)
+    assert acc == pytest.approx(0.5 * ((d[same] <= 0.7).double().mean() + (d[~same] > 0.7).double().mean()))
+    distmat = torch.arange(6.0).view(2, 3)
+    dd, ss = verification_pairs(
+        distmat, torch.tensor([1, 2]), torch.tensor([1, 1, 2]), torch.tensor([0, 0]), torch.tensor([0, 1, 1])
+    )
+    assert dd.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0] and ss.tolist() == [True, False, False, False, True]
+
+
+def test_one_shot_rates_count_each_kind_of_pair():
+    # queries: person 0 (cam 0), person 1 (cam 0); gallery: 0 cam 1, 1 cam 1, 2 cam 1
+    q = torch.tensor([[0.0, 0.0], [1.0, 0.0]])
+    gal = torch.tensor([[0.1, 0.0], [5.0, 0.0], [0.0, 0.2]])
+    rates = one_shot_rates(
+        q,
+        torch.tensor([0, 1]),
+        torch.tensor([0, 0]),
+        gal,
+        torch.tensor([0, 1, 2]),
+        torch.tensor([1, 1, 1]),
+        0.5,
+        [(0, 1)],
+    )
+    # same person: 0-0 at 0.1 accepted, 1-1 at 4.0 rejected -> 1/2
+    # look-alikes: 0-1 at 5.0 rejected, 1-0 at 0.9 rejected -> 1
+    # others: 0-2 at 0.2 accepted (wrong), 1-2 at 1.02 rejected -> 1/2
+    assert list(rates.values()) == [0.5, 1.0, 0.5]
+    with pytest.raises(ValueError, match="look_alikes matched no"):
+        one_shot_rates(
+            q,
+            torch.tensor([0, 1]),
+            torch.tensor([0, 0]),
+            gal,
+            torch.tensor([0, 1, 2]),
+            torch.tensor([1, 1, 1]),
+            0.5,
+            [(7, 8)],
+        )
+
+
+def test_batch_loss_gradient_is_bitwise_reproducible():
+    """Multi-threaded CPU backward passes must not change the result from run to run."""
+    g = torch.Generator().manual_seed(0)
+    emb = torch.randn(64, 64, generator=g)
+    pids = torch.arange(16).repeat_interleave(4)
+    grads = []
+    for _ in range(10):
+        x = emb.clone().requires_grad_(True)
+        batch_contrastive_loss(torch.nn.functional.normalize(x, dim=1), pids).backward()
+        grads.append(x.grad)
+    assert all(torch.equal(grads[0], other) for other in grads[1:])
