@@ -46,8 +46,10 @@ def test_svg_path_data_is_rounded_but_still_valid() -> None:
 
 
 def test_as_png_displays_the_palette_png() -> None:
+    import base64
+
     from reidlab.plots import as_png
 
     shown = as_png(make(), colors=16)
     assert shown.format == "png" and shown.data == to_png(make(), colors=16)
-    assert shown._repr_png_() == shown.data  # what Jupyter and the book store
+    assert base64.b64decode(shown._repr_png_()) == shown.data  # what Jupyter and the book store

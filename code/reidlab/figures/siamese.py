@@ -42,7 +42,7 @@ def people_across_cameras(split: ReidSet, pids: list[int], per_person: int = 6) 
 def contrastive_frame(margin: float, distance: float) -> Figure:
     """The contrastive loss (left) and its slope (right) against the distance of a pair, for a
     pair of one person and a pair of two people, with both pairs at ``distance``."""
-    d = torch.linspace(0, 2, 201, dtype=torch.float64)
+    d = torch.linspace(0, 2, 101, dtype=torch.float64)
     fig, (ax, bx) = figure(8.0, 3.1, layout=None, ncols=2)
     fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.86, wspace=0.25)
     here = torch.tensor([distance], dtype=torch.float64)
@@ -136,7 +136,7 @@ def rankings(
     query: ReidSet, gallery: ReidSet, distmat: torch.Tensor, rows: list[int], top: int = 6
 ) -> Figure:
     """For each query index in ``rows``: the query, then its ``top`` closest gallery images
-    (junk removed) framed green if correct, red if not."""
+    (junk removed) with their distances, framed green if correct, red if not."""
     fig, axes = figure(0.8 * (top + 1) + 0.3, 1.55 * len(rows), layout=None, nrows=len(rows), ncols=top + 1)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93, wspace=0.12, hspace=0.35)
     for axrow, q in zip(np.atleast_2d(axes), rows, strict=True):
@@ -144,10 +144,9 @@ def rankings(
         order = torch.argsort(torch.where(junk, float("inf"), distmat[q]))[:top]
         show_image(axrow[0], _rgb(query.images[q]), "query")
         for ax, i in zip(axrow[1:], order.tolist(), strict=True):
-            correct = bool(gallery.pids[i] == query.pids[q])
+            colour = "#009E73" if gallery.pids[i] == query.pids[q] else "#D55E00"
             show_image(ax, _rgb(gallery.images[i]), f"{float(distmat[q, i]):.2f}")
+            ax.title.set_color(colour)
             h, w = gallery.images.shape[-2:]
-            ax.add_patch(
-                Rectangle((-0.5, -0.5), w, h, fill=False, lw=3, ec="#009E73" if correct else "#D55E00")
-            )
+            ax.add_patch(Rectangle((-0.5, -0.5), w, h, fill=False, lw=5, ec=colour))
     return fig
