@@ -5,6 +5,9 @@ generated from a seed, so two builds of the book print the same numbers.
   direction encodes the identity and whose length varies for reasons unrelated to identity.
 * :func:`two_class` (chapter *Classification losses and outliers*): two 2-D classes with
   controllable imbalance, far outliers and label noise.
+
+The toy ReID world (pedestrians, cameras, Market-style splits) has a vocabulary of its own and
+lives in :mod:`reidlab.pedestrians`.
 """
 
 from __future__ import annotations

@@ -3,4 +3,5 @@
 * :mod:`reidlab.losses.classification`: margin losses, their training weights, cross-entropy.
 * :mod:`reidlab.losses.regression`: L1, L2 and Huber, and their reweighting weights.
 * :mod:`reidlab.losses.ssim`: SSIM and MS-SSIM.
+* :mod:`reidlab.losses.metric`: losses on distances between embeddings (contrastive).
 """
