@@ -87,7 +87,19 @@ def to_svg(fig: Figure) -> str:
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]  # drop the XML declaration and DOCTYPE: it is inlined in HTML
     svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = _FONT_LIST.sub(r"font-family: \1, sans-serif", svg)
+    svg = _GROUP_ID.sub("", _INDENT.sub("><", svg))
     return _PATH_DATA.sub(_round_path, svg)
+
+
+# Matplotlib spells out its whole font fallback list in every text element (about 200 bytes
+# each), indents every tag and names every group; none of it changes what a browser draws, and
+# dropping it keeps an explorable's frames small enough (under gzip's 32 KB window) for the
+# page to compress them against each other. Ids that something refers to (clip paths,
+# markers: ``p41cb...``, ``m14fe...``) have no ``_<number>`` ending and are kept.
+_FONT_LIST = re.compile(r"font-family: ('[^']*')(?:, '[^']*')*, sans-serif")
+_INDENT = re.compile(r">\s+<")
+_GROUP_ID = re.compile(r' id="[a-z][a-z0-9_.]*_\d+"')
 
 
 # Path coordinates come with up to six significant digits; a tenth of a point is invisible and

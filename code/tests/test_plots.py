@@ -53,3 +53,18 @@ def test_as_png_displays_the_palette_png() -> None:
     shown = as_png(make(), colors=16)
     assert shown.format == "png" and shown.data == to_png(make(), colors=16)
     assert base64.b64decode(shown._repr_png_()) == shown.data  # what Jupyter and the book store
+
+
+def test_svg_drops_what_a_browser_ignores_but_keeps_every_reference() -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    fig, ax = figure(3, 2)
+    ax.plot([0, 1, 2], [2, 0, 1], marker="o")  # markers and clip paths are referenced by id
+    ax.set_xlabel("x label")
+    svg = to_svg(fig)
+    ET.fromstring(svg)  # still well-formed
+    assert "Bitstream Vera Sans" not in svg and "font-family: 'DejaVu Sans', sans-serif" in svg
+    assert ">\n<" not in svg and 'id="line2d_' not in svg
+    refs = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', svg))
+    assert refs and refs <= set(re.findall(r' id="([^"]+)"', svg))

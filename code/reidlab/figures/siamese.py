@@ -62,11 +62,14 @@ def contrastive_frame(margin: float, distance: float) -> Figure:
             color=colour,
             fontsize=9,
         )
-    for a in (ax, bx):
+    for a in (ax, bx):  # few ticks: 102 frames are stored in the page, each must stay small
         a.axvline(margin, color="#555555", ls="--", lw=1)
         a.axvline(distance, color="#999999", lw=0.8)
         a.set_xlim(0, 2)
+        a.set_xticks([0, 0.5, 1, 1.5, 2])
         a.set_xlabel("distance d between the two embeddings")
+    ax.set_yticks([0, 1, 2])
+    bx.set_yticks([-2, -1, 0, 1, 2])
     ax.text(margin, 1.9, " margin m", color="#555555", fontsize=8.5, va="top")
     ax.set(ylim=(0, 2.05), ylabel="loss ℓ(d)", title=f"loss, margin m = {margin:g}")
     ax.legend(loc="upper center", fontsize=8)
