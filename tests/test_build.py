@@ -115,3 +115,16 @@ def test_chapter_twin_runs_and_prints_what_the_book_shows(site: Path, chapter: s
     page = shown((site / f"{chapter}.html").read_text(encoding="utf-8"))
     assert any(re.search(r"\d", line) for line in page), "the chapter prints no numbers to compare"
     assert printed(twin) == page
+
+
+def test_chapter_figures_are_palette_pngs(site: Path) -> None:
+    """reidlab.plots.use_style shows figures as palette PNGs (a third of the bytes)."""
+    from PIL import Image
+
+    shown = set()
+    for page in pages(site / "chapters"):
+        shown |= set(re.findall(r'src="\.\./(_images/[^"]+\.png)"', page.read_text(encoding="utf-8")))
+    assert shown
+    for rel in sorted(shown):
+        with Image.open(site / rel) as img:
+            assert img.mode == "P", f"{rel} is {img.mode}, not a palette PNG"

@@ -45,16 +45,6 @@ def test_svg_path_data_is_rounded_but_still_valid() -> None:
     assert paths and not any(re.search(r"\d\.\d\d", d) or "\n" in d for d in paths)
 
 
-def test_as_png_displays_the_palette_png() -> None:
-    import base64
-
-    from reidlab.plots import as_png
-
-    shown = as_png(make(), colors=16)
-    assert shown.format == "png" and shown.data == to_png(make(), colors=16)
-    assert base64.b64decode(shown._repr_png_()) == shown.data  # what Jupyter and the book store
-
-
 def test_svg_drops_what_a_browser_ignores_but_keeps_every_reference() -> None:
     import re
     import xml.etree.ElementTree as ET
