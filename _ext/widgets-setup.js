@@ -40,4 +40,14 @@
     };
     Object.defineProperty(mj, "Hub", { value: Hub, enumerable: false, configurable: true });
   }
+
+  // 3. The widget bundle also brings Font Awesome 5 and gives it the classes .fas and .fab,
+  //    which the theme's header buttons (launch, download, full screen) use. On widget pages the
+  //    browser then fetched a second icon font (two files, 150 KB) for icons the theme's Font
+  //    Awesome 6 already draws from the same code points. Keep the theme's font.
+  var icons = document.createElement("style");
+  icons.textContent =
+    '.fas, .fa-solid { font-family: "Font Awesome 6 Free" !important; }\n' +
+    '.fab, .fa-brands { font-family: "Font Awesome 6 Brands" !important; }';
+  document.head.appendChild(icons);
 })();

@@ -135,6 +135,9 @@ def test_page_loads_offline_cleanly_with_typeset_math(visit, path: str) -> None:
     )
     assert all(math), f"{math.count(False)} of {len(math)} formulas not typeset"
     assert v.page.title() and v.page.locator("main, article").count() > 0
+    # one icon font: widgets-setup.js keeps the widget bundle's Font Awesome 5 (150 KB) unused
+    second_font = [r.url for r in v.responses if "html-manager/dist" in r.url and ".woff" in r.url]
+    assert second_font == [], f"the widget bundle's icon font was fetched: {second_font}"
 
 
 def explorable_pages() -> list[str]:
