@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._checks import all_finite
+from ._checks import check_float_tensor
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,30 @@ def _check_ids(x: object, name: str, length: int, what: str) -> torch.Tensor:
     return t.long()
 
 
+def _check_ranking(
+    distmat: object, q_pids: object, g_pids: object, q_camids: object, g_camids: object
+) -> tuple[torch.Tensor, ...]:
+    """A finite ``(Q, G)`` distance matrix and one integer id and camera per row and column."""
+    d = check_float_tensor(_as_tensor(distmat, "distmat"), "distmat", ndim=2)
+    n_q, n_g = d.shape
+    return (
+        d,
+        _check_ids(q_pids, "q_pids", n_q, "query (row of distmat)"),
+        _check_ids(g_pids, "g_pids", n_g, "gallery image (column of distmat)"),
+        _check_ids(q_camids, "q_camids", n_q, "query (row of distmat)"),
+        _check_ids(g_camids, "g_camids", n_g, "gallery image (column of distmat)"),
+    )
+
+
+def match_masks(
+    q_pids: torch.Tensor, g_pids: torch.Tensor, q_camids: torch.Tensor, g_camids: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(Q, G)`` masks of the protocol: ``same`` (gallery image shows the query's person) and
+    ``junk`` (the same person seen by the query's own camera). Correct matches: ``same & ~junk``."""
+    same = q_pids[:, None] == g_pids[None, :]
+    return same, same & (q_camids[:, None] == g_camids[None, :])
+
+
 def evaluate_rank(
     distmat: torch.Tensor | np.ndarray,
     q_pids: torch.Tensor | np.ndarray,
@@ -89,18 +113,8 @@ def evaluate_rank(
 
     Raises ``ValueError`` if no query has a correct match left after junk removal.
     """
-    d = _as_tensor(distmat, "distmat")
-    if not d.is_floating_point():
-        raise TypeError(f"distmat must have a floating-point dtype, got {d.dtype}")
-    if d.ndim != 2 or d.numel() == 0:
-        raise ValueError(f"distmat must be a non-empty (queries, gallery) matrix, got shape {tuple(d.shape)}")
-    if not all_finite(d):
-        raise ValueError("distmat contains NaN or infinite values")
+    d, q_pids, g_pids, q_camids, g_camids = _check_ranking(distmat, q_pids, g_pids, q_camids, g_camids)
     n_q, n_g = d.shape
-    q_pids = _check_ids(q_pids, "q_pids", n_q, "query (row of distmat)")
-    q_camids = _check_ids(q_camids, "q_camids", n_q, "query (row of distmat)")
-    g_pids = _check_ids(g_pids, "g_pids", n_g, "gallery image (column of distmat)")
-    g_camids = _check_ids(g_camids, "g_camids", n_g, "gallery image (column of distmat)")
     if isinstance(max_rank, bool) or not isinstance(max_rank, int) or max_rank < 1:
         raise ValueError(f"max_rank must be a positive int, got {max_rank!r}")
 
@@ -125,8 +139,7 @@ def _rank_chunk(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """AP and first-match rank for a block of queries ``d`` ``(c, G)``."""
     c = d.shape[0]
-    same_id = q_pids[:, None] == g_pids[None, :]  # (c, G)
-    junk = same_id & (q_cams[:, None] == g_cams[None, :])
+    same_id, junk = match_masks(q_pids, g_pids, q_cams, g_cams)  # (c, G) each
     good = same_id & ~junk  # the correct matches
     n_good = good.sum(1)  # (c,) K per query
     k_max = int(n_good.max())
@@ -153,21 +166,25 @@ def _rank_chunk(
     return ap, first
 
 
-def roc_curve(d: torch.Tensor, same: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Verification ROC: declare "same person" when the distance is at most a threshold, and
-    sweep the threshold over every distance in ``d`` ``(N,)``. Returns the false-positive rates,
-    true-positive rates (each ``(T + 1,)``, starting at 0) and the thresholds ``(T,)``, one per
-    distinct distance. ``same`` ``(N,)`` bool says which pairs really show one person."""
-    d = _as_tensor(d, "d")
+def _check_verification(d: object, same: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """Finite distances ``(N,)`` and a bool ``(N,)`` with both positive and negative pairs."""
+    d = check_float_tensor(_as_tensor(d, "d"), "d", ndim=1)
     same = _as_tensor(same, "same")
-    if not d.is_floating_point() or d.ndim != 1 or not all_finite(d):
-        raise ValueError(f"d must be a 1-D tensor of finite distances, got {d.dtype} {tuple(d.shape)}")
     if same.dtype != torch.bool or same.shape != d.shape:
         raise ValueError(
             f"same must be a bool tensor shaped like d {tuple(d.shape)}, got {same.dtype} {tuple(same.shape)}"
         )
     if same.all() or not same.any():
         raise ValueError("same must contain both positive (True) and negative (False) pairs")
+    return d, same
+
+
+def roc_curve(d: torch.Tensor, same: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Verification ROC: declare "same person" when the distance is at most a threshold, and
+    sweep the threshold over every distance in ``d`` ``(N,)``. Returns the false-positive rates,
+    true-positive rates (each ``(T + 1,)``, starting at 0) and the thresholds ``(T,)``, one per
+    distinct distance. ``same`` ``(N,)`` bool says which pairs really show one person."""
+    d, same = _check_verification(d, same)
     thresholds, group = torch.unique(d, sorted=True, return_inverse=True)
     pos = torch.zeros(len(thresholds), dtype=torch.float64).index_add_(0, group, same.double())
     neg = torch.zeros(len(thresholds), dtype=torch.float64).index_add_(0, group, (~same).double())
@@ -192,17 +209,15 @@ def verification_pairs(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Every (query, gallery) pair except the junk ones, as verification pairs: their distances
     ``(P,)`` and whether they show one person ``(P,)``."""
-    d = _as_tensor(distmat, "distmat")
-    if d.ndim != 2 or d.shape != (len(q_pids), len(g_pids)):
-        raise ValueError(f"distmat must be ({len(q_pids)}, {len(g_pids)}), got {tuple(d.shape)}")
-    same = _as_tensor(q_pids, "q_pids")[:, None] == _as_tensor(g_pids, "g_pids")[None, :]
-    junk = same & (_as_tensor(q_camids, "q_camids")[:, None] == _as_tensor(g_camids, "g_camids")[None, :])
+    d, q_pids, g_pids, q_camids, g_camids = _check_ranking(distmat, q_pids, g_pids, q_camids, g_camids)
+    same, junk = match_masks(q_pids, g_pids, q_camids, g_camids)
     return d[~junk], same[~junk]
 
 
 def balanced_accuracy(d: torch.Tensor, same: torch.Tensor, threshold: float) -> float:
     """Accuracy of "same person if ``d <= threshold``", averaged over positive and negative pairs
     (so that the many negative pairs do not drown the few positive ones)."""
+    d, same = _check_verification(d, same)
     accept = d <= threshold
     return 0.5 * (float(accept[same].double().mean()) + float((~accept[~same]).double().mean()))
 

@@ -160,6 +160,12 @@ def differences(a: Identity, b: Identity) -> list[str]:
     return [f.name for f in fields(Identity) if getattr(a, f.name) != getattr(b, f.name)]
 
 
+def look_alike_pairs(people: list[Identity]) -> list[tuple[int, int]]:
+    """Indices ``(i, i + 1)`` of neighbours that differ in exactly one detail: the look-alike
+    pairs that :func:`identities` places next to each other."""
+    return [(i, i + 1) for i in range(len(people) - 1) if len(differences(people[i], people[i + 1])) == 1]
+
+
 def random_camera(g: torch.Generator) -> Camera:
     def colour(lo: float, hi: float) -> tuple[float, float, float]:
         base = _uniform(g, lo, hi)
@@ -204,6 +210,9 @@ def render(
     def uniform(lo: float, hi: float) -> torch.Tensor:  # (N, 1, 1), one draw per image
         return lo + (hi - lo) * torch.rand(n, 1, 1, generator=g)
 
+    def has(attribute: str, value: str) -> torch.Tensor:  # (N, 1, 1): which people have it
+        return torch.tensor([getattr(p, attribute) == value for p in people]).view(n, 1, 1)
+
     def box(x0, x1, y0, y1) -> torch.Tensor:
         return ((x >= x0) & (x < x1)) & ((y >= y0) & (y < y1))  # (N, 1, W) & (N, H, 1)
 
@@ -226,41 +235,37 @@ def render(
     # the person, standing on the floor, centred near x = 0
     h = 0.86 * per_image([p.height for p in people]) * uniform(0.93, 1.05)
     cx, top = uniform(-0.03, 0.03), 0.97 - h + uniform(-0.02, 0.01)
-    half = 0.085 * h * per_image([p.build for p in people])  # half the torso's width
+    build = per_image([p.build for p in people])
+    half = 0.085 * h * build  # half the torso's width
     torso_top, hip, ground = top + 0.14 * h, top + 0.50 * h, top + h
     stride = uniform(0.0, 0.06) * h
-    leg_w = 0.05 * h * per_image([p.build for p in people])
+    leg_w = 0.05 * h * build
     top_rgb, second = rgb([COLOURS[p.top] for p in people]), rgb([COLOURS[p.top_second] for p in people])
     bottom_rgb, skin = rgb([COLOURS[p.bottom] for p in people]), torch.tensor(SKIN)
-
-    def cut_is(name: str) -> torch.Tensor:
-        return torch.tensor([p.bottom_cut == name for p in people]).view(n, 1, 1)
 
     for side in (-1, 1):  # legs, slanting apart towards the ground by the stride
         along = ((y - hip) / (ground - hip)).clamp(0, 1)
         leg = ((x - cx - side * (0.03 * h + stride * along)).abs() < leg_w / 2) & (y >= hip) & (y < ground)
         paint(leg, skin)
-        covered = (cut_is("trousers") & (y < ground - 0.03 * h)) | (cut_is("shorts") & (y < hip + 0.18 * h))
+        covered = (has("bottom_cut", "trousers") & (y < ground - 0.03 * h)) | (
+            has("bottom_cut", "shorts") & (y < hip + 0.18 * h)
+        )
         paint(leg & covered, bottom_rgb)
         paint(leg & (y >= ground - 0.03 * h), torch.tensor(COLOURS["black"]))  # shoes
     skirt = ((x - cx).abs() < half + (y - hip) * 0.45) & (y >= hip - 0.01) & (y < hip + 0.22 * h)
     waist = box(cx - half, cx + half, hip - 0.01, hip + 0.06 * h)
-    paint(torch.where(cut_is("skirt"), skirt, waist), bottom_rgb)
-
-    def pattern_is(name: str) -> torch.Tensor:
-        return torch.tensor([p.top_pattern == name for p in people]).view(n, 1, 1)
+    paint(torch.where(has("bottom_cut", "skirt"), skirt, waist), bottom_rgb)
 
     sleeve = 0.035 * h
     torso = box(cx - half, cx + half, torso_top, hip)
     arms = box(cx - half - sleeve, cx + half + sleeve, torso_top + 0.01, torso_top + 0.3 * h) & ~torso
-    arms &= (x < cx - half) | (x >= cx + half)
     paint(torso | arms, top_rgb)
     hands = box(cx - half - sleeve, cx + half + sleeve, torso_top + 0.3 * h, torso_top + 0.34 * h)
     paint(hands & ~torso, skin)
-    stripes = pattern_is("stripes") & (((y - torso_top) / (0.05 * h)).floor() % 2 == 1)
-    two_tone = pattern_is("two-tone") & (x < cx)
+    stripes = has("top_pattern", "stripes") & (((y - torso_top) / (0.05 * h)).floor() % 2 == 1)
+    two_tone = has("top_pattern", "two-tone") & (x < cx)
     chest = box(cx - 0.6 * half, cx - 0.1 * half, torso_top + 0.05 * h, torso_top + 0.12 * h)
-    logo = pattern_is("logo") & chest
+    logo = has("top_pattern", "logo") & chest
     paint(((torso | arms) & (stripes | two_tone)) | logo, second)
 
     head_y, head_r = top + 0.07 * h, 0.065 * h

@@ -15,7 +15,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from reidlab.distances import pairwise_distances, squared_euclidean
+from reidlab.distances import squared_euclidean
+from reidlab.evaluation import match_masks
 from reidlab.losses.metric import contrastive_loss
 from reidlab.train import train
 
@@ -101,32 +102,30 @@ def embed(model: nn.Module, images: torch.Tensor, batch_size: int = 512) -> torc
 
 
 def one_shot_rates(
-    q_emb: torch.Tensor,
+    distmat: torch.Tensor,
     q_pids: torch.Tensor,
-    q_camids: torch.Tensor,
-    g_emb: torch.Tensor,
     g_pids: torch.Tensor,
+    q_camids: torch.Tensor,
     g_camids: torch.Tensor,
     threshold: float,
     look_alikes: list[tuple[int, int]],
 ) -> dict[str, float]:
     """One-shot verification: each query image is the only image known of its person; every
-    gallery image is then judged "same person" if its embedding is within ``threshold``. Returns
-    the share of right decisions for three kinds of gallery image: the same person seen by
-    another camera (should be accepted), the person's look-alike (given as pairs of pids; should
-    be rejected), and everybody else (should be rejected)."""
-    d = pairwise_distances(q_emb, g_emb)
-    same = q_pids[:, None] == g_pids[None, :]
-    other_camera = q_camids[:, None] != g_camids[None, :]
+    gallery image is then judged "same person" if its distance ``distmat[q, g]`` is within
+    ``threshold`` (arguments as for :func:`reidlab.evaluation.evaluate_rank`). Returns the share
+    of right decisions for three kinds of gallery image: the same person seen by another camera
+    (should be accepted), the person's look-alike (given as pairs of pids; should be rejected),
+    and everybody else (should be rejected)."""
+    same, junk = match_masks(q_pids, g_pids, q_camids, g_camids)
     partner = torch.zeros_like(same)
     for a, b in look_alikes:
         partner |= (q_pids[:, None] == a) & (g_pids[None, :] == b)
         partner |= (q_pids[:, None] == b) & (g_pids[None, :] == a)
     if not partner.any():
         raise ValueError("look_alikes matched no (query, gallery) pair")
-    accept = d <= threshold
+    accept = distmat <= threshold
     return {
-        "same person, other camera: accepted": float(accept[same & other_camera].double().mean()),
+        "same person, other camera: accepted": float(accept[same & ~junk].double().mean()),
         "their look-alike: rejected": float((~accept[partner]).double().mean()),
         "anybody else: rejected": float((~accept[~same & ~partner]).double().mean()),
     }

@@ -130,14 +130,14 @@ def test_property_matches_reference(seed, n_q, n_g, n_ids, n_cams, levels, max_r
 @pytest.mark.parametrize(
     ("change", "error", "message"),
     [
-        (lambda p: [p[0][0], *p[1:]], ValueError, "distmat must be a non-empty"),
+        (lambda p: [p[0][0], *p[1:]], ValueError, r"distmat must be 2-D, got shape \(300,\)"),
         (lambda p: [p[0].astype(int), *p[1:]], TypeError, "floating-point"),
         (lambda p: [np.where(p[0] > 0.5, np.nan, p[0]), *p[1:]], ValueError, "NaN"),
         (lambda p: [p[0], p[1][:-1], *p[2:]], ValueError, r"q_pids must have shape \(40,\)"),
         (lambda p: [p[0], p[1], p[2][:5], *p[3:]], ValueError, "g_pids must have shape"),
         (lambda p: [*p[:3], p[3].astype(float), p[4]], TypeError, "q_camids must hold integers"),
         (lambda p: [*p[:4], list(p[4])], TypeError, "g_camids must be a torch.Tensor or numpy"),
-        (lambda p: [p[0][:, :0], *p[1:]], ValueError, "non-empty"),
+        (lambda p: [p[0][:, :0], *p[1:]], ValueError, "distmat is empty"),
     ],
 )
 def test_bad_input_is_named(change, error, message):

@@ -7,7 +7,7 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from reidlab.evaluation import RankResult
+from reidlab.evaluation import RankResult, match_masks
 from reidlab.losses.metric import contrastive_grad, contrastive_loss
 from reidlab.pedestrians import ReidSet
 from reidlab.plots import figure, show_image
@@ -142,9 +142,9 @@ def rankings(
     (junk removed) with their distances, framed green if correct, red if not."""
     fig, axes = figure(0.8 * (top + 1) + 0.3, 1.55 * len(rows), layout=None, nrows=len(rows), ncols=top + 1)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.93, wspace=0.12, hspace=0.35)
+    _, junk = match_masks(query.pids, gallery.pids, query.camids, gallery.camids)
     for axrow, q in zip(np.atleast_2d(axes), rows, strict=True):
-        junk = (gallery.pids == query.pids[q]) & (gallery.camids == query.camids[q])
-        order = torch.argsort(torch.where(junk, float("inf"), distmat[q]))[:top]
+        order = torch.argsort(torch.where(junk[q], float("inf"), distmat[q]))[:top]
         show_image(axrow[0], _rgb(query.images[q]), "query")
         for ax, i in zip(axrow[1:], order.tolist(), strict=True):
             colour = "#009E73" if gallery.pids[i] == query.pids[q] else "#D55E00"
