@@ -6,6 +6,8 @@ import importlib
 import sys
 from pathlib import Path
 
+import reidlab  # noqa: F401  (first: sizes torch's threads, see reidlab.cpu)
+
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
