@@ -7,7 +7,12 @@ silent wrong answer or a stack trace from deep inside PyTorch.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TypeVar
+
 import torch
+
+T = TypeVar("T")
 
 
 def check_float_tensor(x: object, name: str, ndim: int | None = None) -> torch.Tensor:
@@ -34,8 +39,8 @@ def all_finite(x: torch.Tensor) -> bool:
     return bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all())
 
 
-def check_same_dim(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> None:
-    """Both tensors must have the same size in their last (feature) dimension."""
+def check_compatible(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> None:
+    """Both tensors must have the same size in their last (feature) dimension and the same dtype."""
     if a.shape[-1] != b.shape[-1]:
         raise ValueError(
             f"{names[0]} and {names[1]} must have the same feature dimension, "
@@ -43,3 +48,10 @@ def check_same_dim(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> 
         )
     if a.dtype != b.dtype:
         raise TypeError(f"{names[0]} and {names[1]} must share a dtype, got {a.dtype} and {b.dtype}")
+
+
+def lookup(table: Mapping[str, T], name: str, what: str) -> T:
+    """``table[name]``, or a ``ValueError`` that lists the names ``what`` can take."""
+    if name not in table:
+        raise ValueError(f"{what} must be one of {list(table)}, got {name!r}")
+    return table[name]

@@ -2,7 +2,7 @@ r"""Train and judge two-class classifiers under any margin loss.
 
 The experiments of the chapter *Classification losses and outliers*: fit the same model to the
 same data with different losses (:func:`fit`), see how much each training point pulls
-(:func:`point_weights`), and score the result on clean data (:func:`balanced_accuracy`).
+(:func:`point_weights`), and score the result on clean data (:func:`classifier_accuracy`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import torch
 
 from reidlab.data import TwoClass, two_class
+from reidlab.evaluation import balanced_accuracy
 from reidlab.losses.classification import margin_loss, margins
 from reidlab.models import Scorer, linear_classifier, mlp_classifier
-from reidlab.train import seed_everything, train
+from reidlab.train import train
 
 #: The losses the chapter trains with (0-1 has no gradient, so it cannot be trained).
 TRAINABLE = ("logistic", "exponential", "hinge", "squared hinge", "squared error", "savage")
@@ -34,7 +35,7 @@ def fit(
     ell = margin_loss(loss)
     if loss not in TRAINABLE:
         raise ValueError(f"{loss!r} cannot be trained by gradient descent; choose one of {TRAINABLE}")
-    seed_everything(seed)
+    torch.manual_seed(seed)  # the model's initial weights
     net = {"linear": linear_classifier, "mlp": mlp_classifier}[model](data.x.shape[1])
     train(
         net,
@@ -56,11 +57,10 @@ def point_weights(loss: str, net: Scorer, data: TwoClass) -> torch.Tensor:
 
 
 @torch.no_grad()
-def balanced_accuracy(net: Scorer, data: TwoClass) -> float:
-    """Mean of the accuracy on positives and on negatives: 0.5 for a constant guess, however
-    unbalanced the classes (plain accuracy would reward always saying "negative")."""
-    pred = torch.where(net(data.x) > 0, 1.0, -1.0)
-    return torch.stack([(pred[data.y == c] == c).float().mean() for c in (-1.0, 1.0)]).mean().item()
+def classifier_accuracy(net: Scorer, data: TwoClass) -> float:
+    """Balanced accuracy of the sign of ``net`` on ``data`` (see
+    :func:`reidlab.evaluation.balanced_accuracy`): 0.5 for a constant guess."""
+    return balanced_accuracy(net(data.x) > 0, data.y > 0)
 
 
 def clean_test_set(seed: int = 10_000) -> TwoClass:
@@ -82,7 +82,7 @@ def fit_all(data: TwoClass, losses: tuple[str, ...] = TRAINABLE, **fit_kw: objec
     fits = []
     for loss in losses:
         net = fit(loss, data, **fit_kw)
-        fits.append(Fit(loss, net, point_weights(loss, net, data), balanced_accuracy(net, test)))
+        fits.append(Fit(loss, net, point_weights(loss, net, data), classifier_accuracy(net, test)))
     return fits
 
 
@@ -102,7 +102,7 @@ def noise_experiment(
             for seed in seeds:
                 data = two_class(ratio=ratio, label_noise=noise, seed=seed)
                 for loss in losses:
-                    accs[loss].append(balanced_accuracy(fit(loss, data, seed=seed), test))
+                    accs[loss].append(classifier_accuracy(fit(loss, data, seed=seed), test))
             for loss, a in accs.items():
                 t = torch.tensor(a)
                 results[(loss, ratio, noise)] = (t.mean().item(), t.std().item() if len(a) > 1 else 0.0)

@@ -21,20 +21,19 @@ Left out: Mahalanobis and learned metrics (later chapters), and sparse inputs.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import torch
 
-from reidlab._checks import check_float_tensor, check_same_dim
+from reidlab._checks import check_compatible, check_float_tensor
 
 Metric = Literal["euclidean", "sqeuclidean", "cosine"]
-METRICS: tuple[str, ...] = ("euclidean", "sqeuclidean", "cosine")
 
 
 def _check_pair(a: object, b: object) -> tuple[torch.Tensor, torch.Tensor]:
     a = check_float_tensor(a, "a")
     b = check_float_tensor(b, "b")
-    check_same_dim(a, b, ("a", "b"))
+    check_compatible(a, b, ("a", "b"))
     try:
         torch.broadcast_shapes(a.shape[:-1], b.shape[:-1])
     except RuntimeError:
@@ -161,7 +160,7 @@ def pairwise_distances(x: torch.Tensor, y: torch.Tensor, metric: Metric = "eucli
     """
     x = check_float_tensor(x, "x", ndim=2)
     y = check_float_tensor(y, "y", ndim=2)
-    check_same_dim(x, y, ("x", "y"))
+    check_compatible(x, y, ("x", "y"))
     if metric == "cosine":
         x, y = x / _norms(x, "x"), y / _norms(y, "y")
         return _pairwise_sqeuclidean(x, y).mul_(0.5)
@@ -169,4 +168,4 @@ def pairwise_distances(x: torch.Tensor, y: torch.Tensor, metric: Metric = "eucli
         return _pairwise_sqeuclidean(x, y)
     if metric == "euclidean":
         return _pairwise_sqeuclidean(x, y).sqrt_()
-    raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    raise ValueError(f"metric must be one of {get_args(Metric)}, got {metric!r}")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
-from reidlab.losses.ssim import gaussian_window
+from reidlab.filters import gaussian_blur
 
 Distortion = Callable[[torch.Tensor, float], torch.Tensor]
 
@@ -38,12 +38,7 @@ def blur(img: torch.Tensor, t: float) -> torch.Tensor:
     """Gaussian blur with standard deviation ``t`` pixels (edges reflected)."""
     if t <= 0:
         return img
-    size = 2 * int(3 * t + 0.5) + 1
-    win = gaussian_window(size, t, dtype=img.dtype)
-    x = img.reshape(1, 1, *img.shape[-2:])
-    x = F.conv2d(F.pad(x, (0, 0, size // 2, size // 2), mode="reflect"), win.view(1, 1, -1, 1))
-    x = F.conv2d(F.pad(x, (size // 2, size // 2, 0, 0), mode="reflect"), win.view(1, 1, 1, -1))
-    return x.reshape(img.shape)
+    return gaussian_blur(img, t, radius=int(3 * t + 0.5), padding="reflect")
 
 
 def blocky(img: torch.Tensor, t: float) -> torch.Tensor:

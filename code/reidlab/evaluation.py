@@ -214,12 +214,26 @@ def verification_pairs(
     return d[~junk], same[~junk]
 
 
-def balanced_accuracy(d: torch.Tensor, same: torch.Tensor, threshold: float) -> float:
-    """Accuracy of "same person if ``d <= threshold``", averaged over positive and negative pairs
-    (so that the many negative pairs do not drown the few positive ones)."""
-    d, same = _check_verification(d, same)
-    accept = d <= threshold
-    return 0.5 * (float(accept[same].double().mean()) + float((~accept[~same]).double().mean()))
+def balanced_accuracy(predicted: torch.Tensor, actual: torch.Tensor) -> float:
+    """The mean of the accuracy on the positives and the accuracy on the negatives, for yes/no
+    answers ``predicted`` against the truth ``actual`` (bool tensors of one shape). A constant
+    answer scores 0.5 however unbalanced the classes, where plain accuracy would reward always
+    saying "no".
+
+    Verification with a threshold: ``balanced_accuracy(d <= threshold, same)``; a two-class
+    classifier: ``balanced_accuracy(scores > 0, labels > 0)``.
+    """
+    for name, t in (("predicted", predicted), ("actual", actual)):
+        if not isinstance(t, torch.Tensor) or t.dtype != torch.bool:
+            raise TypeError(f"{name} must be a bool tensor, got {getattr(t, 'dtype', type(t).__name__)}")
+    if predicted.shape != actual.shape or actual.numel() == 0:
+        raise ValueError(
+            f"predicted and actual must share a non-empty shape, got {tuple(predicted.shape)} and "
+            f"{tuple(actual.shape)}"
+        )
+    if actual.all() or not actual.any():
+        raise ValueError("actual must contain both positives (True) and negatives (False)")
+    return 0.5 * (float(predicted[actual].double().mean()) + float((~predicted[~actual]).double().mean()))
 
 
 def best_threshold(d: torch.Tensor, same: torch.Tensor) -> float:

@@ -30,12 +30,12 @@ def weighted_least_squares(x: torch.Tensor, y: torch.Tensor, w: torch.Tensor) ->
 def fit_line(
     x: torch.Tensor,
     y: torch.Tensor,
-    loss: str = "l2",
+    loss: str = "L2",
     delta: float = 1.0,
     iters: int = 200,
     tol: float = 1e-10,
 ) -> tuple[float, float]:
-    """Slope and intercept minimising the total ``loss`` ("l1", "l2" or "huber") of the residuals."""
+    """Slope and intercept minimising the total ``loss`` ("L1", "L2" or "Huber") of the residuals."""
     x = check_float_tensor(x, "x", ndim=1).double()
     y = check_float_tensor(y, "y", ndim=1).double()
     if x.shape != y.shape or len(x) < 2:
@@ -43,7 +43,8 @@ def fit_line(
     if torch.all(x == x[0]):
         raise ValueError("x has a single value: the slope is undefined")
     a, b = weighted_least_squares(x, y, torch.ones_like(x))  # the L2 fit starts every loss
-    if loss == "l2":
+    irls_weight(torch.zeros(1), loss)  # an unknown name fails here, with the names it can take
+    if loss == "L2":
         return a, b
     for _ in range(iters):
         w = irls_weight(y - a * x - b, loss, delta=delta, eps=1e-9)

@@ -25,6 +25,8 @@ from dataclasses import dataclass, fields, replace
 import torch
 import torch.nn.functional as F
 
+from reidlab.filters import gaussian_blur
+
 COLOURS: dict[str, tuple[float, float, float]] = {
     "red": (0.80, 0.15, 0.15),
     "orange": (0.95, 0.55, 0.10),
@@ -102,7 +104,7 @@ class ReidSet:
 
 @dataclass(frozen=True)
 class ToyReid:
-    """The three splits, and the identities and cameras behind them. Training pids index
+    """The three splits, and the identities behind them. Training pids index
     ``train_identities``; query and gallery pids index ``test_identities``."""
 
     train: ReidSet
@@ -110,7 +112,6 @@ class ToyReid:
     gallery: ReidSet
     train_identities: list[Identity]
     test_identities: list[Identity]
-    cameras: list[Camera]
 
 
 def _uniform(g: torch.Generator, lo: float, hi: float) -> float:
@@ -294,23 +295,11 @@ def render(
     img = torch.where(mirrored.view(n, 1, 1, 1), img.flip(-1), img)
     for sigma in {c.blur for c in cameras}:
         same = torch.tensor([c.blur == sigma for c in cameras])
-        img[same] = _blur(img[same], sigma)
+        if sigma >= 0.2:  # below that, a blur changes nothing visible
+            img[same] = gaussian_blur(img[same], sigma, radius=math.ceil(2.5 * sigma), padding="replicate")
     img = img * torch.tensor([[c.gain * k for k in c.cast] for c in cameras]).view(n, 3, 1, 1)
     img = img + 0.02 * torch.randn(img.shape, generator=g)
     return img.clamp(0, 1)
-
-
-def _blur(img: torch.Tensor, sigma: float) -> torch.Tensor:
-    if sigma < 0.2:
-        return img
-    radius = math.ceil(2.5 * sigma)
-    t = torch.arange(-radius, radius + 1, dtype=img.dtype)
-    k = torch.exp(-(t**2) / (2 * sigma**2))
-    k = k / k.sum()
-    flat = img.reshape(-1, 1, *img.shape[-2:])  # every channel of every image on its own
-    out = F.conv2d(F.pad(flat, (radius, radius, 0, 0), mode="replicate"), k.view(1, 1, 1, -1))
-    out = F.conv2d(F.pad(out, (0, 0, radius, radius), mode="replicate"), k.view(1, 1, -1, 1))
-    return out.view(img.shape)
 
 
 def identities(n: int, look_alike_share: float, g: torch.Generator) -> list[Identity]:
@@ -383,5 +372,4 @@ def toy_reid(
         gallery=ReidSet(images[~is_query], pids[~is_query], camids[~is_query]),
         train_identities=train_people,
         test_identities=test_people,
-        cameras=cameras,
     )

@@ -18,13 +18,14 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from reidlab.losses.regression import l1_loss, mse_loss
+from reidlab._checks import lookup
+from reidlab.losses.regression import REGRESSION_LOSSES, l1_loss, mse_loss
 from reidlab.losses.ssim import ms_ssim, ssim
-from reidlab.train import seed_everything, train
+from reidlab.train import train
 
 IMAGE_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
-    "L2": mse_loss,
-    "L1": l1_loss,
+    "L2": REGRESSION_LOSSES["L2"],
+    "L1": REGRESSION_LOSSES["L1"],
     # SSIM is defined on the data range: predictions are clipped into [0, 1] first.
     "SSIM": lambda p, t: 1 - ssim(p.clamp(0, 1), t),
     "MS-SSIM + L1": lambda p, t: 0.84 * (1 - ms_ssim(p.clamp(0, 1), t)) + 0.16 * l1_loss(p, t),
@@ -33,9 +34,7 @@ IMAGE_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = 
 
 def image_loss(name: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """Look up a loss of :data:`IMAGE_LOSSES` by name."""
-    if name not in IMAGE_LOSSES:
-        raise ValueError(f"loss must be one of {list(IMAGE_LOSSES)}, got {name!r}")
-    return IMAGE_LOSSES[name]
+    return lookup(IMAGE_LOSSES, name, "loss")
 
 
 class Denoiser(nn.Module):
@@ -66,7 +65,7 @@ def train_denoiser(
 ) -> Denoiser:
     """Train a :class:`Denoiser` on ``clean`` images ``(N, 1, H, W)`` with fresh noise per step."""
     fn = image_loss(loss)
-    seed_everything(seed)
+    torch.manual_seed(seed)  # the model's initial weights
     net = Denoiser()
     g = torch.Generator().manual_seed(seed)
     train(
@@ -90,7 +89,7 @@ def train_mapping(
     is the loss's own answer to the task, not an accident of training.
     """
     fn = image_loss(loss)
-    seed_everything(seed)
+    torch.manual_seed(seed)  # the model's initial weights
     net = nn.Conv2d(1, 1, 7, padding=3)
     train(net, lambda m, x, y: fn(m(x), y), (inputs, targets), steps=steps, lr=2e-2, batch_size=64, seed=seed)
     return net
@@ -102,7 +101,9 @@ def psnr(pred: torch.Tensor, target: torch.Tensor) -> float:
 
 
 @torch.no_grad()
-def evaluate(net: nn.Module, clean: torch.Tensor, sigma: float = 0.1, seed: int = 1) -> tuple[float, float]:
+def denoising_scores(
+    net: nn.Module, clean: torch.Tensor, sigma: float = 0.1, seed: int = 1
+) -> tuple[float, float]:
     """PSNR (dB) and SSIM of the network's output on noisy copies of ``clean`` (fixed noise)."""
     noisy = add_noise(clean, sigma, torch.Generator().manual_seed(seed))
     out = net(noisy)

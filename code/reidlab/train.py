@@ -16,11 +16,6 @@ from torch import nn
 from tqdm.auto import tqdm
 
 
-def seed_everything(seed: int) -> None:
-    """Seed PyTorch's global generator (model initialisation uses it)."""
-    torch.manual_seed(seed)
-
-
 def train(
     model: nn.Module,
     loss_fn: Callable[..., torch.Tensor],

@@ -7,7 +7,7 @@ import torch
 
 from reidlab.classify import (
     TRAINABLE,
-    balanced_accuracy,
+    classifier_accuracy,
     fit,
     fit_all,
     format_table,
@@ -36,8 +36,8 @@ def test_fit_is_deterministic_and_good_on_clean_data() -> None:
     data = two_class(seed=0)
     a, b = fit("logistic", data, seed=1), fit("logistic", data, seed=1)
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
-    assert balanced_accuracy(a, two_class(n_negative=1000, seed=99)) > 0.9
-    assert balanced_accuracy(fit("hinge", data, model="mlp"), two_class(n_negative=1000, seed=99)) > 0.9
+    assert classifier_accuracy(a, two_class(n_negative=1000, seed=99)) > 0.9
+    assert classifier_accuracy(fit("hinge", data, model="mlp"), two_class(n_negative=1000, seed=99)) > 0.9
 
 
 def test_fit_rejects_untrainable_loss() -> None:
@@ -51,7 +51,7 @@ def test_balanced_accuracy_of_a_constant_guess_is_one_half() -> None:
     with torch.no_grad():
         net.net.weight.zero_()
         net.net.bias.fill_(-1.0)  # always "negative": 95% plain accuracy here
-    assert balanced_accuracy(net, data) == pytest.approx(0.5)
+    assert classifier_accuracy(net, data) == pytest.approx(0.5)
 
 
 def test_point_weights_sum_to_one() -> None:

@@ -15,13 +15,13 @@ from reidlab.losses.regression import huber_loss
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_l2_is_least_squares(seed: int) -> None:
     x, y, _ = line_with_outliers(n_outliers=2, offset=7.0, seed=seed)
-    a, b = fit_line(x, y, "l2")
+    a, b = fit_line(x, y, "L2")
     design = torch.stack([x, torch.ones_like(x)], dim=1)
     ref = torch.linalg.lstsq(design, y[:, None]).solution.flatten()
     assert (a, b) == pytest.approx(ref.tolist(), abs=1e-10)
 
 
-@pytest.mark.parametrize("loss", ["l1", "huber"])
+@pytest.mark.parametrize("loss", ["L1", "Huber"])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_robust_fits_minimise_their_loss(loss: str, seed: int) -> None:
     """Compare with a direct minimisation of the same objective (Nelder-Mead, float64)."""
@@ -30,7 +30,7 @@ def test_robust_fits_minimise_their_loss(loss: str, seed: int) -> None:
 
     def objective(p: np.ndarray) -> float:
         pred = torch.from_numpy(p[0] * xn + p[1])
-        if loss == "l1":
+        if loss == "L1":
             return float(np.abs(yn - p[0] * xn - p[1]).sum())
         return huber_loss(pred, y, delta=1.0, reduction="sum").item()
 
@@ -47,9 +47,9 @@ def test_robust_fits_minimise_their_loss(loss: str, seed: int) -> None:
 
 def test_robust_fits_resist_outliers_and_l2_does_not() -> None:
     x, y, _ = line_with_outliers(n_outliers=3, offset=12.0)
-    assert abs(fit_line(x, y, "l1")[0] - 0.5) < 0.15
-    assert abs(fit_line(x, y, "huber")[0] - 0.5) < 0.15
-    assert fit_line(x, y, "l2")[0] > 0.9
+    assert abs(fit_line(x, y, "L1")[0] - 0.5) < 0.15
+    assert abs(fit_line(x, y, "Huber")[0] - 0.5) < 0.15
+    assert fit_line(x, y, "L2")[0] > 0.9
 
 
 def test_bad_input() -> None:

@@ -42,10 +42,10 @@ def test_huber_sits_between_half_l2_and_delta_l1(r: float, delta: float) -> None
 
 def test_irls_weights() -> None:
     r = torch.tensor([-4.0, -0.5, 0.0, 0.5, 4.0])
-    assert irls_weight(r, "l2").tolist() == [1.0] * 5
-    torch.testing.assert_close(irls_weight(r, "huber", delta=1.0), torch.tensor([0.25, 1.0, 1.0, 1.0, 0.25]))
+    assert irls_weight(r, "L2").tolist() == [1.0] * 5
+    torch.testing.assert_close(irls_weight(r, "Huber", delta=1.0), torch.tensor([0.25, 1.0, 1.0, 1.0, 0.25]))
     assert (
-        irls_weight(r, "l1")[0].item() == pytest.approx(0.25) and torch.isfinite(irls_weight(r, "l1")).all()
+        irls_weight(r, "L1")[0].item() == pytest.approx(0.25) and torch.isfinite(irls_weight(r, "L1")).all()
     )
     with pytest.raises(ValueError, match="loss must be"):
         irls_weight(r, "l3")

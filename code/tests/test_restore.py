@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from reidlab.data import scene, shifted_bars
-from reidlab.restore import Denoiser, add_noise, evaluate, psnr, train_denoiser, train_mapping
+from reidlab.restore import Denoiser, add_noise, denoising_scores, psnr, train_denoiser, train_mapping
 
 
 def test_l2_predicts_the_mean_and_l1_the_median_under_ambiguity() -> None:
@@ -26,8 +26,8 @@ def test_denoiser_training_is_deterministic_and_helps() -> None:
     a = train_denoiser("L1", clean, steps=20)
     b = train_denoiser("L1", clean, steps=20)
     assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters(), strict=True))
-    noisy_psnr, _ = evaluate(torch.nn.Identity(), clean)
-    trained_psnr, _ = evaluate(train_denoiser("L2", clean, steps=120), clean)
+    noisy_psnr, _ = denoising_scores(torch.nn.Identity(), clean)
+    trained_psnr, _ = denoising_scores(train_denoiser("L2", clean, steps=120), clean)
     assert trained_psnr > noisy_psnr + 2
 
 

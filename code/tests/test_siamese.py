@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 import torch
+from scipy.stats import mannwhitneyu
 
 from reidlab.evaluation import (
     auc,
@@ -121,6 +122,9 @@ def test_roc_auc_matches_brute_force(levels):
     assert fpr[0] == tpr[0] == 0 and fpr[-1] == tpr[-1] == 1
     assert (fpr.diff() >= 0).all() and (tpr.diff() >= 0).all() and (thr.diff() > 0).all()
     assert auc(fpr, tpr) == pytest.approx(brute_force_auc(d, same), abs=1e-12)
+    # SciPy's Mann-Whitney U counts (negative, positive) pairs with the negative farther, ties half
+    u = mannwhitneyu(d[~same].numpy(), d[same].numpy()).statistic
+    assert auc(fpr, tpr) == pytest.approx(u / (int(same.sum()) * int((~same).sum())), abs=1e-12)
     # each point is the rates at "same person if d <= threshold"
     k = len(thr) // 2
     assert tpr[k + 1] == pytest.approx(float((d[same] <= thr[k]).double().mean()))
@@ -141,15 +145,29 @@ def test_best_threshold_is_the_best_of_all_thresholds_and_pairs_skip_junk():
     same = torch.rand(200, generator=g) < 0.2
     d = torch.rand(200, generator=g, dtype=torch.float64) + 0.4 * (~same)
     t = best_threshold(d, same)
-    brute = max(balanced_accuracy(d, same, float(x)) for x in d)
-    assert balanced_accuracy(d, same, t) == pytest.approx(brute)
-    acc = balanced_accuracy(d, same, 0.7)
+    brute = max(balanced_accuracy(d <= x, same) for x in d)
+    assert balanced_accuracy(d <= t, same) == pytest.approx(brute)
+    acc = balanced_accuracy(d <= 0.7, same)
     assert acc == pytest.approx(0.5 * ((d[same] <= 0.7).double().mean() + (d[~same] > 0.7).double().mean()))
     distmat = torch.arange(6.0).view(2, 3)
     dd, ss = verification_pairs(
         distmat, torch.tensor([1, 2]), torch.tensor([1, 1, 2]), torch.tensor([0, 0]), torch.tensor([0, 1, 1])
     )
     assert dd.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0] and ss.tolist() == [True, False, False, False, True]
+
+
+def test_balanced_accuracy_checks_its_input():
+    with pytest.raises(TypeError, match="predicted must be a bool tensor"):
+        balanced_accuracy(torch.rand(4), torch.tensor([True, False, True, False]))
+    with pytest.raises(ValueError, match="share a non-empty shape"):
+        balanced_accuracy(torch.ones(3, dtype=torch.bool), torch.tensor([True, False]))
+    with pytest.raises(ValueError, match="both positives"):
+        balanced_accuracy(torch.ones(3, dtype=torch.bool), torch.ones(3, dtype=torch.bool))
+    # one right positive of two, both negatives right
+    assert (
+        balanced_accuracy(torch.tensor([True, False, False, False]), torch.tensor([True, True, False, False]))
+        == 0.75
+    )
 
 
 def test_one_shot_rates_count_each_kind_of_pair():

@@ -8,19 +8,18 @@ from matplotlib.figure import Figure
 
 from reidlab.data import line_with_outliers
 from reidlab.linefit import fit_line
-from reidlab.losses.regression import huber_loss, l1_loss, mse_loss
+from reidlab.losses.regression import REGRESSION_LOSSES
 from reidlab.plots import figure, show_image
 
 #: Colour per regression loss, the same in every figure of the chapter.
-REG_COLORS = {"l2": "#0072B2", "l1": "#D55E00", "huber": "#009E73"}
-REG_NAMES = {"l2": "L2 (squared)", "l1": "L1 (absolute)", "huber": "Huber, δ = 1"}
+REG_COLORS = {"L2": "#0072B2", "L1": "#D55E00", "Huber": "#009E73"}
+REG_NAMES = {"L2": "L2 (squared)", "L1": "L1 (absolute)", "Huber": "Huber, δ = 1"}
 
 
 def penalty(loss: str, r: torch.Tensor) -> torch.Tensor:
     """The per-point penalty rho(r) of each loss, through the tested loss functions."""
     zero = torch.zeros_like(r)
-    fn = {"l2": mse_loss, "l1": l1_loss, "huber": huber_loss}[loss]
-    return fn(r, zero, reduction="none")
+    return REGRESSION_LOSSES[loss](r, zero, reduction="none")
 
 
 def line_fit_frame(offset: float, n_outliers: int) -> Figure:

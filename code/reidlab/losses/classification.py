@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from reidlab._checks import check_float_tensor
+from reidlab._checks import check_float_tensor, lookup
 
 # --- margin losses --------------------------------------------------------------------------
 
@@ -75,7 +75,6 @@ class MarginLoss:
     name: str
     loss: Callable[[torch.Tensor], torch.Tensor]
     weight: Callable[[torch.Tensor], torch.Tensor]
-    convex: bool
     bounded: bool
 
     def __call__(self, m: torch.Tensor) -> torch.Tensor:
@@ -86,24 +85,22 @@ class MarginLoss:
 MARGIN_LOSSES: dict[str, MarginLoss] = {
     loss.name: loss
     for loss in (
-        MarginLoss("0-1", zero_one, lambda m: torch.zeros_like(m), convex=False, bounded=True),
-        MarginLoss("logistic", logistic, lambda m: torch.sigmoid(-m), convex=True, bounded=False),
-        MarginLoss("exponential", exponential, lambda m: torch.exp(-m), convex=True, bounded=False),
-        MarginLoss("hinge", hinge, lambda m: (m < 1).to(m.dtype), convex=True, bounded=False),
+        MarginLoss("0-1", zero_one, lambda m: torch.zeros_like(m), bounded=True),
+        MarginLoss("logistic", logistic, lambda m: torch.sigmoid(-m), bounded=False),
+        MarginLoss("exponential", exponential, lambda m: torch.exp(-m), bounded=False),
+        MarginLoss("hinge", hinge, lambda m: (m < 1).to(m.dtype), bounded=False),
         MarginLoss(
             "squared hinge",
             squared_hinge,
             lambda m: 2 * torch.clamp(1 - m, min=0),
-            convex=True,
             bounded=False,
         ),
-        MarginLoss("squared error", squared_error, lambda m: 2 * (1 - m).abs(), convex=True, bounded=False),
+        MarginLoss("squared error", squared_error, lambda m: 2 * (1 - m).abs(), bounded=False),
         # d/dm sigmoid(-2m)^2 = -4 sigmoid(-2m)^2 sigmoid(2m)
         MarginLoss(
             "savage",
             savage,
             lambda m: 4 * torch.sigmoid(-2 * m).pow(2) * torch.sigmoid(2 * m),
-            convex=False,
             bounded=True,
         ),
     )
@@ -112,9 +109,7 @@ MARGIN_LOSSES: dict[str, MarginLoss] = {
 
 def margin_loss(name: str) -> MarginLoss:
     """Look up a margin loss by name (see :data:`MARGIN_LOSSES`)."""
-    if name not in MARGIN_LOSSES:
-        raise ValueError(f"unknown margin loss {name!r}; choose one of {list(MARGIN_LOSSES)}")
-    return MARGIN_LOSSES[name]
+    return lookup(MARGIN_LOSSES, name, "name")
 
 
 def margins(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:

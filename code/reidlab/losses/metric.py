@@ -45,8 +45,18 @@ def _check_pairs(d: object, same: object, margin: float) -> tuple[torch.Tensor, 
 def contrastive_loss(
     d: torch.Tensor, same: torch.Tensor, margin: float = 1.0, reduction: Reduction = "mean"
 ) -> torch.Tensor:
-    r"""Contrastive loss of pairs at distances ``d`` ``(N,)``; ``same`` ``(N,)`` bool marks
-    pairs that show one person. ``reduction``: ``"mean"``, ``"sum"`` or ``"none"``."""
+    r"""Contrastive loss (Hadsell, Chopra & LeCun, 2006) of pairs at distances :math:`d`:
+
+    .. math::
+
+        \ell(d) = s\,\tfrac12 d^2 + (1 - s)\,\tfrac12 \max(0,\ m - d)^2
+
+    Args:
+        d: :math:`d`, distances ``(N,)``, never negative.
+        same: :math:`s`, bool ``(N,)``: True where the pair shows one person.
+        margin: :math:`m > 0`: different people farther apart than this cost nothing.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"`` (one loss per pair).
+    """
     d, same = _check_pairs(d, same, margin)
     pull = 0.5 * d.pow(2)
     push = 0.5 * (margin - d).clamp(min=0).pow(2)

@@ -12,11 +12,12 @@ what matters for outliers: in iteratively reweighted least squares a point count
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import torch
 
-from reidlab._checks import check_float_tensor
+from reidlab._checks import check_float_tensor, lookup
 
 Reduction = Literal["mean", "sum", "none"]
 
@@ -67,18 +68,30 @@ def huber_loss(
     return _reduce(torch.where(a <= delta, 0.5 * a.pow(2), delta * (a - 0.5 * delta)), reduction)
 
 
+#: The regression losses by name: the one spelling used across the book ("L1", not "l1").
+REGRESSION_LOSSES: dict[str, Callable[..., torch.Tensor]] = {
+    "L1": l1_loss,
+    "L2": mse_loss,
+    "Huber": huber_loss,
+}
+
+
 def irls_weight(residual: torch.Tensor, loss: str, delta: float = 1.0, eps: float = 1e-8) -> torch.Tensor:
     r"""How much a residual counts in a reweighted least-squares fit: :math:`w(r) = \rho'(r)/r`.
 
-    L2: 1 (every point alike, however far); L1: :math:`1/|r|` (far points count less);
-    Huber: :math:`\min(1, \delta/|r|)` (L2 near the fit, L1 far from it). ``eps`` keeps L1's
-    weight finite at :math:`r = 0`. Constant factors are dropped: only ratios matter.
+    ``loss`` is a name of :data:`REGRESSION_LOSSES`. L2: 1 (every point alike, however far);
+    L1: :math:`1/|r|` (far points count less); Huber: :math:`\min(1, \delta/|r|)` (L2 near the
+    fit, L1 far from it). ``eps`` keeps L1's weight finite at :math:`r = 0`. Constant factors
+    are dropped: only ratios matter.
     """
     a = residual.abs()
-    if loss == "l2":
-        return torch.ones_like(a)
-    if loss == "l1":
-        return 1.0 / a.clamp_min(eps)
-    if loss == "huber":
-        return torch.clamp(delta / a.clamp_min(eps), max=1.0)
-    raise ValueError(f"loss must be 'l1', 'l2' or 'huber', got {loss!r}")
+    weight = lookup(
+        {
+            "L2": lambda: torch.ones_like(a),
+            "L1": lambda: 1.0 / a.clamp_min(eps),
+            "Huber": lambda: torch.clamp(delta / a.clamp_min(eps), max=1.0),
+        },
+        loss,
+        "loss",
+    )
+    return weight()
