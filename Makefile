@@ -5,6 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+# A sentence whose hidden claim check fails stops the build (reidlab.book.claim).
+export REIDLAB_STRICT_CLAIMS := 1
 
 .PHONY: book test lint serve bench notebooks clean
 

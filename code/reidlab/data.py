@@ -3,6 +3,8 @@ generated from a seed, so two builds of the book print the same numbers.
 
 * :func:`scaled_gallery` (chapter *Euclidean or cosine distance?*): feature vectors whose
   direction encodes the identity and whose length varies for reasons unrelated to identity.
+* :func:`camera_features` (chapter *How ReID is scored*): feature vectors of people seen by
+  several cameras, where images from one camera resemble each other, plus distractors.
 * :func:`two_class` (chapter *Classification losses and outliers*): two 2-D classes with
   controllable imbalance, far outliers and label noise.
 
@@ -66,6 +68,68 @@ def split_queries(gallery: Gallery) -> tuple[Gallery, Gallery]:
         Gallery(gallery.features[first], gallery.ids[first]),
         Gallery(gallery.features[~first], gallery.ids[~first]),
     )
+
+
+@dataclass(frozen=True)
+class CameraFeatures:
+    """Feature vectors ``(N, D)`` with the person ``pids`` and camera ``camids`` ``(N,)`` of each."""
+
+    features: torch.Tensor
+    pids: torch.Tensor
+    camids: torch.Tensor
+
+
+def camera_features(
+    n_ids: int = 100,
+    n_cameras: int = 6,
+    per_camera: int = 3,
+    dim: int = 32,
+    view_spread: float = 0.9,
+    noise: float = 0.35,
+    n_distractors: int = 0,
+    seed: int = 0,
+) -> tuple[CameraFeatures, CameraFeatures]:
+    r"""A query set and a gallery of features, split as Market-1501 is (chapter *How ReID is
+    scored*). Person :math:`p` (numbered from 1) is seen by 2 to ``n_cameras`` cameras,
+    ``per_camera`` times by each; an image of :math:`p` from camera :math:`c` is
+
+    .. math:: x = \mu_p + s\,v_{p,c} + \sigma\,\epsilon,
+
+    with unit identity direction :math:`\mu_p`, a *view* :math:`v_{p,c} \sim \mathcal N(0, I/D)`
+    that all of :math:`p`'s images from camera :math:`c` share (same angle, same light),
+    :math:`s` = ``view_spread`` and noise :math:`\sigma` = ``noise``. So two images from one
+    camera are much closer than two from different cameras, as in real ReID data.
+
+    For every (person, camera) the first image is a query, the rest go to the gallery, with
+    ``n_distractors`` random features of nobody (person 0, as Market-1501 labels its false
+    detections) from random cameras.
+    """
+    if n_ids < 1 or n_cameras < 2 or per_camera < 2 or dim < 2 or n_distractors < 0:
+        raise ValueError("need n_ids >= 1, n_cameras >= 2, per_camera >= 2, dim >= 2, n_distractors >= 0")
+    g = torch.Generator().manual_seed(seed)
+    centres = torch.randn(n_ids, dim, generator=g)
+    centres = centres / centres.norm(dim=1, keepdim=True)  # (P, D)
+    feats, pids, camids, first = [], [], [], []
+    for p in range(n_ids):
+        n_seen = int(torch.randint(2, n_cameras + 1, (1,), generator=g))
+        for c in sorted(torch.randperm(n_cameras, generator=g)[:n_seen].tolist()):
+            view = view_spread * torch.randn(dim, generator=g) / dim**0.5  # shared by this camera's images
+            shots = centres[p] + view + noise * torch.randn(per_camera, dim, generator=g) / dim**0.5
+            feats.append(shots)
+            pids += [p + 1] * per_camera
+            camids += [c] * per_camera
+            first += [True] + [False] * (per_camera - 1)
+    x, pid, cam, is_query = torch.cat(feats), torch.tensor(pids), torch.tensor(camids), torch.tensor(first)
+    junk = torch.randn(n_distractors, dim, generator=g)
+    junk = junk / junk.norm(dim=1, keepdim=True) * (1 + view_spread**2 + noise**2) ** 0.5  # typical length
+    junk_cams = torch.randint(n_cameras, (n_distractors,), generator=g)
+    query = CameraFeatures(x[is_query], pid[is_query], cam[is_query])
+    gallery = CameraFeatures(
+        torch.cat([x[~is_query], junk]),
+        torch.cat([pid[~is_query], torch.zeros(n_distractors, dtype=torch.long)]),
+        torch.cat([cam[~is_query], junk_cams]),
+    )
+    return query, gallery
 
 
 @dataclass(frozen=True)

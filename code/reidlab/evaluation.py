@@ -1,14 +1,18 @@
 r"""ReID ranking metrics: the CMC curve and mAP under the Market-1501 protocol.
 
-Chapter *Siamese networks*. Every query image is compared with every gallery image; sorting the
-gallery by distance gives the query's **ranking**. Two numbers summarise the rankings:
+Chapter *How ReID is scored*, and every chapter after it. Every query image is compared with every
+gallery image; sorting the gallery by distance gives the query's **ranking**. Two numbers summarise the rankings:
 
 * **CMC** (cumulative matching characteristic): ``cmc[k]`` is the share of queries whose first
   correct match is among the top ``k + 1``; ``cmc[0]`` is the **rank-1** accuracy.
 * **mAP** (mean average precision): for one query with :math:`K` correct matches at ranks
   :math:`r_1 < \dots < r_K`, :math:`\mathrm{AP} = \frac1K \sum_k \frac{k}{r_k}` (precision at each
   correct match); mAP is the mean over queries. Unlike rank-1 it rewards finding *all* images of
-  the person, not only the easiest one.
+  the person, not only the easiest one. This is the AP of torchreid and fast-reid, and of most
+  papers since. Market-1501's own evaluation code (Zheng et al., 2015) averages, at each correct
+  match, the precision just before it and at it (a trapezoid under the precision-recall curve):
+  :math:`\frac1K \sum_k \tfrac12 \bigl(\frac{k-1}{r_k-1} + \frac{k}{r_k}\bigr)`, with the first
+  term 1 when :math:`r_k = 1`. Choose with ``ap="at_hits"`` (default) or ``ap="trapezoid"``.
 
 The Market-1501 protocol (Zheng et al., ICCV 2015): gallery images of the query's identity taken
 by the query's own camera are **junk**, removed from that query's ranking (finding the same person
@@ -28,6 +32,7 @@ its time on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
@@ -107,9 +112,12 @@ def evaluate_rank(
     q_camids: torch.Tensor | np.ndarray,
     g_camids: torch.Tensor | np.ndarray,
     max_rank: int = 50,
+    ap: Literal["at_hits", "trapezoid"] = "at_hits",
 ) -> RankResult:
     """CMC and mAP of the rankings in ``distmat`` (``(Q, G)``, smaller = more alike) under the
     Market-1501 protocol; identities ``*_pids`` and cameras ``*_camids`` are integer arrays.
+    ``ap``: precision at each correct match (``"at_hits"``, as torchreid and fast-reid) or
+    Market-1501's original trapezoid (``"trapezoid"``); see the module docstring.
 
     Raises ``ValueError`` if no query has a correct match left after junk removal.
     """
@@ -117,13 +125,18 @@ def evaluate_rank(
     n_q, n_g = d.shape
     if isinstance(max_rank, bool) or not isinstance(max_rank, int) or max_rank < 1:
         raise ValueError(f"max_rank must be a positive int, got {max_rank!r}")
+    if ap not in ("at_hits", "trapezoid"):
+        raise ValueError(f"ap must be 'at_hits' or 'trapezoid', got {ap!r}")
+    trapezoid = ap == "trapezoid"
 
-    ap = torch.full((n_q,), float("nan"), dtype=torch.float64)
+    aps = torch.full((n_q,), float("nan"), dtype=torch.float64)
     first_match = torch.full((n_q,), -1, dtype=torch.long)
     chunk = max(1, 2**22 // n_g)  # about 4 M pairs at a time keeps memory small
     for start in range(0, n_q, chunk):
         rows = slice(start, start + chunk)
-        ap[rows], first_match[rows] = _rank_chunk(d[rows], q_pids[rows], g_pids, q_camids[rows], g_camids)
+        aps[rows], first_match[rows] = _rank_chunk(
+            d[rows], q_pids[rows], g_pids, q_camids[rows], g_camids, trapezoid
+        )
 
     valid = first_match >= 0
     if not valid.any():
@@ -131,11 +144,33 @@ def evaluate_rank(
     # queries whose first correct match is at each rank (all ranks >= max_rank in one last bin)
     firsts = torch.bincount(first_match[valid].clamp(max=max_rank), minlength=max_rank + 1)
     cmc = firsts[:max_rank].cumsum(0).double() / valid.sum()
-    return RankResult(cmc=cmc, mAP=float(ap[valid].mean()), ap=ap, first_match=first_match)
+    return RankResult(cmc=cmc, mAP=float(aps[valid].mean()), ap=aps, first_match=first_match)
+
+
+def evaluate_retrieval(
+    distmat: torch.Tensor | np.ndarray,
+    q_labels: torch.Tensor | np.ndarray,
+    g_labels: torch.Tensor | np.ndarray,
+    max_rank: int = 50,
+    ap: Literal["at_hits", "trapezoid"] = "at_hits",
+) -> RankResult:
+    """CMC and mAP for plain retrieval, where nothing is junk: every gallery image with the
+    query's label is a correct match (chapters *Euclidean or cosine distance?* and on HOG).
+    The same as :func:`evaluate_rank` with every gallery image from another camera."""
+    d = check_float_tensor(_as_tensor(distmat, "distmat"), "distmat", ndim=2)
+    q = _check_ids(q_labels, "q_labels", d.shape[0], "query (row of distmat)")
+    g = _check_ids(g_labels, "g_labels", d.shape[1], "gallery item (column of distmat)")
+    cameras = torch.zeros_like(q), torch.ones_like(g)  # never the same camera: nothing is junk
+    return evaluate_rank(d, q, g, *cameras, max_rank=max_rank, ap=ap)
 
 
 def _rank_chunk(
-    d: torch.Tensor, q_pids: torch.Tensor, g_pids: torch.Tensor, q_cams: torch.Tensor, g_cams: torch.Tensor
+    d: torch.Tensor,
+    q_pids: torch.Tensor,
+    g_pids: torch.Tensor,
+    q_cams: torch.Tensor,
+    g_cams: torch.Tensor,
+    trapezoid: bool = False,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """AP and first-match rank for a block of queries ``d`` ``(c, G)``."""
     c = d.shape[0]
@@ -159,7 +194,11 @@ def _rank_chunk(
     k = torch.arange(1, k_max + 1)  # correct matches up to and including this one
     rank = k + wrong_before  # 1-based rank of the k-th correct match
     is_real = k <= n_good[:, None]
-    precision = torch.where(is_real, k / rank.double(), 0.0)
+    precision = k / rank.double()  # at the k-th correct match
+    if trapezoid:  # Market-1501's code: also the precision just before it (1 before rank 1)
+        before = torch.where(rank > 1, (k - 1) / (rank - 1).clamp(min=1).double(), 1.0)
+        precision = (before + precision) / 2
+    precision = torch.where(is_real, precision, 0.0)
     has_match = n_good > 0
     ap = torch.where(has_match, precision.sum(1) / n_good.clamp(min=1), float("nan"))
     first = torch.where(has_match, rank[:, 0] - 1, -1)

@@ -4,7 +4,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reidlab.evaluation import evaluate_rank
+from reidlab.evaluation import evaluate_rank, evaluate_retrieval
 
 
 def reference(distmat, q_pids, g_pids, q_camids, g_camids, max_rank):
@@ -27,6 +27,47 @@ def reference(distmat, q_pids, g_pids, q_camids, g_camids, max_rank):
     if not cmcs:
         return None, None, np.array(aps), np.array(firsts)
     return np.mean(cmcs, axis=0), np.nanmean(aps), np.array(aps), np.array(firsts)
+
+
+def market1501_ap(ranks):
+    """AP as Market-1501's evaluation code computes it (``compute_AP``), hit by hit: the mean, over
+    correct matches, of the precision just before the match and at it. ``ranks``: 1-based."""
+    ap = 0.0
+    for i, r in enumerate(ranks):  # i correct matches came before this one, at rank r
+        precision = (i + 1) / r
+        old_precision = i / (r - 1) if r != 1 else 1.0
+        ap += (old_precision + precision) / 2 / len(ranks)
+    return ap
+
+
+def test_the_chapter_example_both_ways():
+    """Correct matches at ranks 1, 3 and 6 after junk removal: 0.722 at hits, 0.678 trapezoid."""
+    g_pids = torch.tensor([7, 7, 3, 7, 4, 5, 7, 6, 8, 9])
+    g_cams = torch.tensor([0, 1, 2, 2, 1, 1, 1, 2, 2, 1])
+    args = (torch.arange(10.0).view(1, 10), torch.tensor([7]), g_pids, torch.tensor([0]), g_cams)
+    assert evaluate_rank(*args, max_rank=5).mAP == pytest.approx((1 / 1 + 2 / 3 + 3 / 6) / 3)
+    assert evaluate_rank(*args, max_rank=5, ap="trapezoid").mAP == pytest.approx(market1501_ap([1, 3, 6]))
+    assert market1501_ap([1, 3, 6]) == pytest.approx((1 + (1 / 2 + 2 / 3) / 2 + (2 / 5 + 3 / 6) / 2) / 3)
+    with pytest.raises(ValueError, match="ap must be"):
+        evaluate_rank(*args, ap="interpolated")
+
+
+@pytest.mark.parametrize("levels", [None, 3])
+def test_trapezoid_ap_matches_market1501_code(levels):
+    problem = random_problem(7, n_q=30, n_g=200, levels=levels)
+    got = evaluate_rank(*problem, max_rank=5, ap="trapezoid")
+    d, q_pids, g_pids, q_cams, g_cams = problem
+    for q in range(len(q_pids)):
+        keep = ~((g_pids == q_pids[q]) & (g_cams == q_cams[q]))
+        dist, correct = d[q][keep], (g_pids == q_pids[q])[keep]
+        hits = correct[np.lexsort((correct, dist))]
+        if hits.any():
+            assert got.ap[q].item() == pytest.approx(market1501_ap(np.flatnonzero(hits) + 1), abs=1e-12)
+        else:
+            assert np.isnan(got.ap[q].item())
+    # never above the AP at hits: the precision just before a hit is never above the one at it
+    at_hits = evaluate_rank(*problem, max_rank=5)
+    assert (got.ap.nan_to_num() <= at_hits.ap.nan_to_num() + 1e-12).all()
 
 
 def random_problem(seed, n_q=40, n_g=300, n_ids=30, n_cams=4, levels=None):
@@ -149,3 +190,13 @@ def test_bad_input_is_named(change, error, message):
 def test_bad_max_rank(max_rank):
     with pytest.raises(ValueError, match="max_rank"):
         evaluate_rank(*random_problem(0), max_rank=max_rank)
+
+
+def test_retrieval_counts_every_same_label_item_as_correct():
+    d = torch.tensor([[0.1, 0.2, 0.3, 0.4], [0.1, 0.4, 0.2, 0.3]])
+    r = evaluate_retrieval(d, torch.tensor([1, 2]), torch.tensor([1, 2, 1, 2]), max_rank=4)
+    # query 0: correct at ranks 1 and 3; query 1: correct at ranks 3 and 4
+    assert r.ap.tolist() == pytest.approx([(1 + 2 / 3) / 2, (1 / 3 + 2 / 4) / 2])
+    assert r.cmc.tolist() == [0.5, 0.5, 1.0, 1.0]
+    with pytest.raises(ValueError, match=r"g_labels must have shape \(4,\)"):
+        evaluate_retrieval(d, torch.tensor([1, 2]), torch.tensor([1, 2, 1]))

@@ -7,7 +7,7 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from reidlab.evaluation import RankResult, match_masks
+from reidlab.evaluation import match_masks
 from reidlab.losses.metric import contrastive_grad, contrastive_loss
 from reidlab.pedestrians import ReidSet
 from reidlab.plots import figure, show_image
@@ -120,17 +120,6 @@ def roc_curves(curves: dict[str, tuple[torch.Tensor, torch.Tensor, float]]) -> F
         ax.plot(fpr, tpr, lw=2, label=f"{name} (AUC {area:.3f})")
     ax.plot([0, 1], [0, 1], color="#999999", ls=":", lw=1)
     ax.set(xlabel="false positive rate", ylabel="true positive rate", xlim=(0, 1), ylim=(0, 1.01))
-    ax.legend(fontsize=8, loc="lower right")
-    return fig
-
-
-def cmc_curves(results: dict[str, RankResult]) -> Figure:
-    """CMC curves: the share of queries with a correct match within the top k."""
-    fig, ax = figure(5.0, 3.2)
-    for name, r in results.items():
-        k = np.arange(1, len(r.cmc) + 1)
-        ax.plot(k, r.cmc.numpy(), lw=2, marker="o", ms=3, label=f"{name} (mAP {r.mAP:.2f})")
-    ax.set(xlabel="rank k", ylabel="correct match in top k", ylim=(0, 1.02), xlim=(1, len(k)))
     ax.legend(fontsize=8, loc="lower right")
     return fig
 
