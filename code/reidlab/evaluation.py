@@ -1,7 +1,8 @@
 r"""ReID ranking metrics: the CMC curve and mAP under the Market-1501 protocol.
 
-Chapter *How ReID is scored*, and every chapter after it. Every query image is compared with every
-gallery image; sorting the gallery by distance gives the query's **ranking**. Two numbers summarise the rankings:
+Chapter *How ReID is scored*, and every chapter after it. Every query image is compared with
+every gallery image; sorting the gallery by distance gives the query's **ranking**. Two numbers
+summarise the rankings:
 
 * **CMC** (cumulative matching characteristic): ``cmc[k]`` is the share of queries whose first
   correct match is among the top ``k + 1``; ``cmc[0]`` is the **rank-1** accuracy.

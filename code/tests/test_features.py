@@ -9,6 +9,7 @@ from skimage.feature import hog as skimage_hog
 
 from reidlab.data import shape_image
 from reidlab.features import (
+    cell_directions,
     cell_histograms,
     direction_histogram,
     gradients,
@@ -16,6 +17,7 @@ from reidlab.features import (
     hog_glyphs,
     magnitude_orientation,
     normalize_blocks,
+    shape_retrieval,
 )
 
 # scikit-image sums each cell in float32 (and rounds its bin edges to float32), so float64
@@ -99,6 +101,39 @@ def test_direction_histograms_of_circle_and_square() -> None:
     assert (direction_histogram(square, 8)[0] - turned).abs().max() < 0.05  # rotation-invariant
 
 
+def test_cell_directions_of_a_circle_point_inwards_and_ignore_contrast() -> None:
+    circle = shape_image("circle", 64)
+    v = cell_directions(circle, cell=8)[0].view(8, 8, 2)
+    edge = v.norm(dim=2) > 0.05  # the cells the outline passes through
+    assert edge.sum() >= 12
+    torch.testing.assert_close(
+        v[edge][:, 1], torch.zeros(int(edge.sum())), atol=0.01, rtol=0
+    )  # no sideways part
+    assert (v[edge][:, 0] < 0).all()  # relative angle 180 degrees: inwards
+    assert cell_directions(circle)[0].norm() == pytest.approx(1.0)
+    torch.testing.assert_close(
+        cell_directions(0.3 + 0.5 * circle), cell_directions(circle)
+    )  # contrast, brightness
+    torch.testing.assert_close(cell_directions(torch.zeros(16, 16)), torch.zeros(1, 8))  # no edges at all
+
+
+def test_cell_directions_keep_cells_in_reading_order() -> None:
+    img = torch.zeros(16, 16, dtype=torch.float64)
+    img[:, 12:] = 1.0  # one vertical edge, in the right-hand cells only
+    v = cell_directions(img, cell=8, relative_to_centre=False)[0].view(2, 2, 2)
+    assert v[:, 0].abs().max() == 0 and (v[:, 1, 0] > 0).all()  # left column empty; right points right
+
+
+def test_shape_retrieval_is_seeded_and_scores_per_seed() -> None:
+    extractors = {"hist": lambda x: direction_histogram(x, 16), "pixels": lambda x: x.flatten(1)}
+    a = shape_retrieval(extractors, [(0, 0)], seeds=[0, 1], n_gallery=2, n_query=2)
+    b = shape_retrieval(extractors, [(0, 0)], seeds=[0, 1], n_gallery=2, n_query=2)
+    assert set(a) == {("hist", (0, 0)), ("pixels", (0, 0))}
+    assert a[("hist", (0, 0))].shape == (2, 2)  # seeds x (rank-1, mAP)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert ((a[("hist", (0, 0))] > 0) & (a[("hist", (0, 0))] <= 1)).all()
+
+
 def test_hog_glyphs_draw_along_the_edge() -> None:
     hist = torch.zeros(1, 1, 9)
     hist[0, 0, 0] = 1.0  # gradient at ~10 degrees: a nearly vertical edge
@@ -118,6 +153,7 @@ def test_hog_glyphs_draw_along_the_edge() -> None:
         (lambda: hog(torch.rand(16, 16), orientations=0), ValueError, "orientations must be"),
         (lambda: direction_histogram(torch.rand(8, 8), bins=0), ValueError, "bins must be"),
         (lambda: hog_glyphs(torch.rand(2, 2)), ValueError, "hist must be"),
+        (lambda: cell_directions(torch.rand(4, 4)), ValueError, "cannot hold one cell"),
     ],
 )
 def test_bad_input(call, error, match) -> None:

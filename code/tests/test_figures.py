@@ -62,3 +62,37 @@ def test_image_loss_figures_draw() -> None:
     img = torch.rand(1, 8, 8)
     assert "a title" in to_svg(images_row({"a title": img, "b": img}))
     assert "L2" in to_svg(ambiguity(img, {"L2": img}))
+
+
+def test_feature_figures_draw() -> None:
+    from reidlab.data import shape_image
+    from reidlab.figures.features import cell_direction_field, direction_bars, gradient_field, hog_frame
+
+    shapes = {"a trapezoid": shape_image("trapezoid", 32), "a circle": shape_image("circle", 32)}
+    assert "a trapezoid" in to_svg(gradient_field(shapes, step=4))
+    assert "a circle: one direction per cell" in to_svg(cell_direction_field(shapes, cell=8))
+    assert "a trapezoid: relative to centre" in to_svg(direction_bars(shapes))
+    svg = to_svg(hog_frame(30, 8))
+    assert "trapezoid, rotated 30°" in svg and "HOG cells of 8 x 8 pixels" in svg
+
+
+def test_scoring_and_siamese_figures_draw() -> None:
+    import torch
+
+    from reidlab.evaluation import evaluate_retrieval
+    from reidlab.figures.scoring import cmc_curves, precision_along_ranking
+    from reidlab.figures.siamese import contrastive_frame, distance_histograms, loss_curve, roc_curves
+
+    assert "AP 0.722" in to_svg(precision_along_ranking([True, False, True, False, False, True]))
+    with pytest.raises(ValueError, match="at least one correct"):
+        precision_along_ranking([False, False])
+    r = evaluate_retrieval(torch.rand(4, 6), torch.tensor([0, 1, 2, 0]), torch.tensor([0, 1, 2, 0, 1, 2]))
+    assert f"mAP {r.mAP:.2f}" in to_svg(cmc_curves({"random": r}))
+    assert "loss, margin m = 0.5" in to_svg(contrastive_frame(0.5, 0.25))
+    assert "contrastive loss" in to_svg(loss_curve([1.0, 0.5] * 20))
+    d = torch.rand(40, dtype=torch.float64)
+    same = torch.arange(40) % 4 == 0
+    assert "same person" in to_svg(distance_histograms({"x": (d, same, 0.5)}))
+    assert "AUC 0.500" in to_svg(
+        roc_curves({"chance": (torch.tensor([0.0, 1.0]), torch.tensor([0.0, 1.0]), 0.5)})
+    )

@@ -31,7 +31,12 @@ def precision_along_ranking(hits: list[bool]) -> Figure:
     for r, b, p in zip(ranks[h], before[h], precision[h], strict=True):
         ax.plot([r, r], [b, p], color="#0072B2", lw=3, alpha=0.6)
     ax.plot([], [], color="#0072B2", lw=3, alpha=0.6, label=f"from just before to at it: AP {trapezoid:.3f}")
-    ax.set(xlabel="rank r, junk removed (green: correct, orange: wrong)", ylabel="precision", ylim=(-0.12, 1.08), xticks=ranks)
+    ax.set(
+        xlabel="rank r, junk removed (green: correct, orange: wrong)",
+        ylabel="precision",
+        ylim=(-0.12, 1.08),
+        xticks=ranks,
+    )
     ax.legend(fontsize=8, loc="upper right")
     return fig
 
