@@ -7,10 +7,12 @@ same data with different losses (:func:`fit`), see how much each training point 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
+from reidlab._checks import lookup
 from reidlab.data import TwoClass, two_class
 from reidlab.evaluation import balanced_accuracy
 from reidlab.losses.classification import margin_loss, margins
@@ -29,18 +31,31 @@ def fit(
     steps: int = 150,
     lr: float = 0.1,
     weight_decay: float = 1e-3,
+    balance: bool = False,
     seed: int = 0,
 ) -> Scorer:
-    r"""Minimise :math:`\frac1N \sum_i \ell(y_i f(x_i))` over a linear or MLP score :math:`f`."""
+    r"""Minimise :math:`\frac1N \sum_i c_i\, \ell(y_i f(x_i))` over a linear or MLP score :math:`f`.
+
+    :math:`c_i = 1`, or with ``balance`` :math:`c_i = N / (2 N_{y_i})` (:math:`N_{y}` points carry
+    label :math:`y`): each class then weighs as much as the other in total, however unbalanced.
+    """
     ell = margin_loss(loss)
     if loss not in TRAINABLE:
         raise ValueError(f"{loss!r} cannot be trained by gradient descent; choose one of {TRAINABLE}")
     torch.manual_seed(seed)  # the model's initial weights
-    net = {"linear": linear_classifier, "mlp": mlp_classifier}[model](data.x.shape[1])
+    net = lookup({"linear": linear_classifier, "mlp": mlp_classifier}, model, "model")(data.x.shape[1])
+    positive = data.y > 0
+    n_pos = int(positive.sum())
+    if balance and not 0 < n_pos < len(data.y):
+        raise ValueError("balance needs training points of both labels")
+    c = torch.where(
+        positive, len(data.y) / (2 * max(n_pos, 1)), len(data.y) / (2 * max(len(data.y) - n_pos, 1))
+    )
+    c = c if balance else torch.ones_like(data.y)
     train(
         net,
-        lambda f, x, y: ell(margins(f(x), y)).mean(),
-        (data.x, data.y),
+        lambda f, x, y, c: (c * ell(margins(f(x), y))).mean(),
+        (data.x, data.y, c),
         steps=steps,
         lr=lr,
         weight_decay=weight_decay,
@@ -61,6 +76,19 @@ def classifier_accuracy(net: Scorer, data: TwoClass) -> float:
     """Balanced accuracy of the sign of ``net`` on ``data`` (see
     :func:`reidlab.evaluation.balanced_accuracy`): 0.5 for a constant guess."""
     return balanced_accuracy(net(data.x) > 0, data.y > 0)
+
+
+@torch.no_grad()
+def objective_along_x1(
+    loss: str, data: TwoClass, slopes: torch.Tensor, offsets: torch.Tensor
+) -> torch.Tensor:
+    r"""The training objective :math:`\frac1N \sum_i \ell(y_i f(x_i))` of every score
+    :math:`f(x) = w x_1 + b` on a grid: ``(len(slopes), len(offsets))``. The row where
+    :math:`w = 0` holds the constant answers; the best boundary for the clean classes,
+    :math:`x_1 = 0`, lies along :math:`b = 0`."""
+    ell = margin_loss(loss)
+    scores = slopes[:, None, None] * data.x[None, None, :, 0] + offsets[None, :, None]  # (W, B, N)
+    return ell(data.y * scores).mean(dim=2)
 
 
 def clean_test_set(seed: int = 10_000) -> TwoClass:
@@ -86,32 +114,55 @@ def fit_all(data: TwoClass, losses: tuple[str, ...] = TRAINABLE, **fit_kw: objec
     return fits
 
 
+def accuracy_over_seeds(
+    data_kw: dict[str, float],
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
+    losses: tuple[str, ...] = TRAINABLE,
+    **fit_kw: object,
+) -> dict[str, torch.Tensor]:
+    """Clean balanced accuracy of every loss, one per seed: ``{loss: (len(seeds),)}``. Each seed
+    draws a new training set ``two_class(**data_kw, seed=seed)`` and a new initialisation."""
+    test = clean_test_set()
+    accs: dict[str, list[float]] = {loss: [] for loss in losses}
+    for seed in seeds:
+        data = two_class(**data_kw, seed=seed)
+        for loss in losses:
+            accs[loss].append(classifier_accuracy(fit(loss, data, seed=seed, **fit_kw), test))
+    return {loss: torch.tensor(a, dtype=torch.float64) for loss, a in accs.items()}
+
+
 def noise_experiment(
     noises: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2),
     ratios: tuple[float, ...] = (1.0, 5.0),
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4),
+    seeds: Sequence[int] = (0, 1, 2, 3, 4),
     losses: tuple[str, ...] = TRAINABLE,
-) -> dict[tuple[str, float, float], tuple[float, float]]:
-    """Clean balanced accuracy per (loss, class ratio, label-noise rate): mean and standard
-    deviation over seeds. Each seed draws a new training set, noise and initialisation."""
-    test = clean_test_set()
+) -> dict[tuple[str, float, float], torch.Tensor]:
+    """Clean balanced accuracy per (loss, class ratio, label-noise rate), one per seed."""
     results = {}
     for ratio in ratios:
         for noise in noises:
-            accs = {loss: [] for loss in losses}
-            for seed in seeds:
-                data = two_class(ratio=ratio, label_noise=noise, seed=seed)
-                for loss in losses:
-                    accs[loss].append(classifier_accuracy(fit(loss, data, seed=seed), test))
-            for loss, a in accs.items():
-                t = torch.tensor(a)
-                results[(loss, ratio, noise)] = (t.mean().item(), t.std().item() if len(a) > 1 else 0.0)
+            accs = accuracy_over_seeds({"ratio": ratio, "label_noise": noise}, seeds, losses)
+            results |= {(loss, ratio, noise): a for loss, a in accs.items()}
     return results
 
 
-def format_table(results: dict[tuple[str, float, float], tuple[float, float]]) -> str:
+def outlier_grid(
+    ratios: Sequence[float], distances: Sequence[float], seed: int = 0
+) -> dict[tuple[float, float], tuple[TwoClass, list[Fit]]]:
+    """Every loss fitted to 200 negatives, one positive per ``ratio`` negatives and, if the
+    distance is above 0, one mislabelled point that far beyond the boundary: the data and fits
+    behind each frame of the chapter's outlier explorable, keyed by ``(ratio, distance)``."""
+    grid = {}
+    for ratio in ratios:
+        for distance in distances:
+            data = two_class(ratio=ratio, n_outliers=int(distance > 0), outlier_distance=distance, seed=seed)
+            grid[(ratio, distance)] = (data, fit_all(data, seed=seed))
+    return grid
+
+
+def format_table(results: dict[tuple[str, float, float], torch.Tensor]) -> str:
     """The results of :func:`noise_experiment` as text: a block per class ratio, a row per loss,
-    a column per label-noise rate, each cell ``mean ± std``."""
+    a column per label-noise rate, each cell ``mean ± std`` over the seeds."""
     losses = list(dict.fromkeys(k[0] for k in results))
     ratios = sorted({k[1] for k in results})
     noises = sorted({k[2] for k in results})
@@ -121,7 +172,8 @@ def format_table(results: dict[tuple[str, float, float], tuple[float, float]]) -
         lines += [head, "-" * len(head)]
         for loss in losses:
             cells = "".join(
-                f"{results[(loss, ratio, n)][0]:>8.3f} ±{results[(loss, ratio, n)][1]:.3f}" for n in noises
+                f"{results[(loss, ratio, n)].mean():>8.3f} ±{results[(loss, ratio, n)].std():.3f}"
+                for n in noises
             )
             lines.append(f"{loss:14s}{cells}")
         lines.append("")

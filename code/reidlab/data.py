@@ -134,11 +134,14 @@ def camera_features(
 
 @dataclass(frozen=True)
 class TwoClass:
-    """2-D points ``x`` ``(N, 2)``, labels ``y`` ``(N,)`` in {-1, +1}, and which are outliers."""
+    """2-D points ``x`` ``(N, 2)``, labels ``y`` ``(N,)`` in {-1, +1} as given for training, the
+    class each point was drawn from ``true_y`` (differs from ``y`` where a label was flipped),
+    and which points are outliers."""
 
     x: torch.Tensor
     y: torch.Tensor
     outlier: torch.Tensor
+    true_y: torch.Tensor
 
 
 def two_class(
@@ -172,11 +175,10 @@ def two_class(
     x = torch.cat([neg, pos, out])
     y = torch.cat([-torch.ones(n_negative), torch.ones(n_pos), -torch.ones(n_outliers)])
     flip = torch.rand(len(y), generator=g) < label_noise
-    y = torch.where(flip, -y, y)
     outlier = torch.cat(
         [torch.zeros(n_negative + n_pos, dtype=torch.bool), torch.ones(n_outliers, dtype=torch.bool)]
     )
-    return TwoClass(x=x, y=y, outlier=outlier)
+    return TwoClass(x=x, y=torch.where(flip, -y, y), outlier=outlier, true_y=y)
 
 
 def line_with_outliers(

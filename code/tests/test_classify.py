@@ -12,9 +12,12 @@ from reidlab.classify import (
     fit_all,
     format_table,
     noise_experiment,
+    objective_along_x1,
+    outlier_grid,
     point_weights,
 )
-from reidlab.data import two_class
+from reidlab.data import TwoClass, two_class
+from reidlab.losses.classification import margin_loss
 from reidlab.models import linear_classifier, mlp_classifier
 
 
@@ -77,10 +80,47 @@ def test_the_chapter_claim_exponential_breaks_first_and_bounded_loss_holds() -> 
 def test_noise_experiment_and_table() -> None:
     res = noise_experiment(noises=(0.0, 0.1), ratios=(1.0,), seeds=(0, 1), losses=("logistic", "savage"))
     assert set(res) == {(loss, 1.0, n) for loss in ("logistic", "savage") for n in (0.0, 0.1)}
-    assert all(0.5 < m <= 1 and s >= 0 for m, s in res.values())
+    assert all(a.shape == (2,) and ((0.5 < a) & (a <= 1)).all() for a in res.values())
     table = format_table(res)
     assert "pos:neg 1:1" in table and "noise 10%" in table and table.count("±") == 4
     assert set(TRAINABLE) >= {"logistic", "savage"}
+
+
+def test_labels_remember_their_true_class() -> None:
+    data = two_class(ratio=5, label_noise=0.2, seed=0)
+    flipped = data.y != data.true_y
+    assert 0.1 < flipped.float().mean() < 0.3
+    assert (data.true_y[:200] == -1).all() and (data.true_y[200:] == 1).all()
+
+
+def test_objective_along_x1_matches_the_loss_and_its_constant_row() -> None:
+    data = two_class(ratio=5, label_noise=0.2, seed=3)
+    slopes, offsets = torch.tensor([0.0, 0.5]), torch.tensor([-1.0, 0.0, 1.0])
+    grid = objective_along_x1("hinge", data, slopes, offsets)
+    assert grid.shape == (2, 3)
+    direct = margin_loss("hinge")(data.y * (0.5 * data.x[:, 0] + 1.0)).mean()
+    assert grid[1, 2].item() == pytest.approx(direct.item())
+    labelled_positive = (data.y > 0).float().mean().item()
+    assert grid[0, 0].item() == pytest.approx(2 * labelled_positive)  # "always -1": positives cost 2
+
+
+def test_balanced_training_weighs_both_classes_alike() -> None:
+    """With the classes weighted equally, one far outlier no longer drags the exponential loss."""
+    data = two_class(ratio=5, n_outliers=1, outlier_distance=9.0, seed=0)
+    test = two_class(n_negative=1000, seed=99)
+    plain = classifier_accuracy(fit("exponential", data), test)
+    balanced = classifier_accuracy(fit("exponential", data, balance=True), test)
+    assert balanced > plain + 0.2
+    with pytest.raises(ValueError, match="both labels"):
+        fit("logistic", TwoClass(data.x, -torch.ones(len(data.y)), data.outlier, data.true_y), balance=True)
+
+
+def test_outlier_grid_holds_each_frames_fits() -> None:
+    grid = outlier_grid([1, 5], [0, 9])
+    assert set(grid) == {(1, 0), (1, 9), (5, 0), (5, 9)}
+    data, fits = grid[(5, 9)]
+    assert int(data.outlier.sum()) == 1 and [f.loss for f in fits] == list(TRAINABLE)
+    assert int(grid[(5, 0)][0].outlier.sum()) == 0
 
 
 def test_models_output_one_score_per_point() -> None:

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from reidlab.classify import Fit, fit_all
-from reidlab.data import TwoClass, two_class
+from reidlab.classify import Fit, outlier_grid
+from reidlab.data import TwoClass
 from reidlab.losses.classification import MARGIN_LOSSES
 from reidlab.plots import figure
 
@@ -104,10 +104,13 @@ def outlier_fits(fits: list[Fit], data: TwoClass, title: str = "") -> Figure:
     return fig
 
 
-def outlier_frame(ratio: float, distance: float) -> Figure:
+def outlier_frame(
+    ratio: float, distance: float, grid: dict[tuple[float, float], tuple[TwoClass, list[Fit]]] | None = None
+) -> Figure:
     """One frame of the chapter's outlier explorable: every loss fitted to 200 negatives, one
     positive per ``ratio`` negatives, and (if ``distance`` > 0) one mislabelled point that far
-    beyond the boundary."""
-    data = two_class(ratio=ratio, n_outliers=1 if distance > 0 else 0, outlier_distance=distance, seed=0)
+    beyond the boundary. Pass the ``grid`` of :func:`reidlab.classify.outlier_grid` to draw fits
+    made already."""
+    data, fits = (grid or outlier_grid([ratio], [distance]))[(ratio, distance)]
     where = f"outlier at x = {distance:g}" if distance > 0 else "no outlier"
-    return outlier_fits(fit_all(data), data, title=f"1 positive per {ratio:g} negatives, {where}")
+    return outlier_fits(fits, data, title=f"1 positive per {ratio:g} negatives, {where}")
