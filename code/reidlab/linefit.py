@@ -1,4 +1,5 @@
-r"""Fit a straight line under L1, L2 or Huber loss, by iteratively reweighted least squares.
+r"""Fit a straight line under L1, L2 or Huber loss, by iteratively reweighted least squares; and
+a constant by plain gradient descent, to watch how each loss settles.
 
 Taught in the chapter *L1, L2, Huber and SSIM* (``chapters/image_losses.md``).
 
@@ -54,3 +55,24 @@ def fit_line(
         if done:
             break
     return a, b
+
+
+def descend_to_constant(
+    y: torch.Tensor, loss: str, lr: float = 0.05, steps: int = 200, start: float = 0.0
+) -> torch.Tensor:
+    r"""Fit a constant :math:`c` to the values ``y`` by gradient descent on the mean ``loss``
+    ("L1" or "L2") with a fixed step ``lr``; returns :math:`c` after every step, ``(steps,)``.
+
+    The step is ``lr`` times the slope: :math:`2\,\overline{(c - y)}` for L2, which shrinks to
+    zero at the mean, and :math:`\overline{\operatorname{sign}(c - y)}` for L1, which stays
+    large until :math:`c` sits exactly on the median (chapter *L1, L2, Huber and SSIM*).
+    """
+    y = check_float_tensor(y, "y", ndim=1).double()
+    if loss not in ("L1", "L2"):
+        raise ValueError(f"loss must be 'L1' or 'L2', got {loss!r}")
+    c, path = torch.tensor(float(start), dtype=torch.float64), []
+    for _ in range(steps):
+        slope = 2 * (c - y).mean() if loss == "L2" else torch.sign(c - y).mean()
+        c = c - lr * slope
+        path.append(c.item())
+    return torch.tensor(path, dtype=torch.float64)

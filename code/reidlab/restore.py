@@ -13,7 +13,7 @@ The losses compared, on predictions :math:`\hat y` and targets :math:`y` in [0, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
@@ -108,3 +108,29 @@ def denoising_scores(
     noisy = add_noise(clean, sigma, torch.Generator().manual_seed(seed))
     out = net(noisy)
     return psnr(out, clean), ssim(out, clean).item()
+
+
+def compare_losses(
+    train_set: torch.Tensor,
+    test_set: torch.Tensor,
+    seeds: Sequence[int] = (0, 1, 2),
+    sigma: float = 0.1,
+    steps: int = 150,
+) -> tuple[dict[str, torch.Tensor], dict[str, Denoiser]]:
+    """Train a :class:`Denoiser` with every loss of :data:`IMAGE_LOSSES`, once per seed, and
+    score it on noisy copies of ``test_set``. Returns ``{loss: (len(seeds), 3)}`` holding, per
+    seed, the PSNR (dB), the SSIM and the mean offset (output minus clean image, averaged), and
+    the networks of the first seed, to look at."""
+    noisy = add_noise(test_set, sigma, torch.Generator().manual_seed(1))  # as denoising_scores
+    results, first = {}, {}
+    for loss in IMAGE_LOSSES:
+        rows = []
+        for seed in seeds:
+            net = train_denoiser(loss, train_set, sigma=sigma, steps=steps, seed=seed)
+            first.setdefault(loss, net)
+            p, s = denoising_scores(net, test_set, sigma)
+            with torch.no_grad():
+                offset = (net(noisy) - test_set).mean().item()
+            rows.append([p, s, offset])
+        results[loss] = torch.tensor(rows, dtype=torch.float64)
+    return results, first

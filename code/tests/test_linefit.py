@@ -59,3 +59,15 @@ def test_bad_input() -> None:
         fit_line(torch.ones(3), torch.arange(3.0))
     with pytest.raises(ValueError, match="loss must be"):
         fit_line(torch.arange(3.0), torch.arange(3.0), loss="l0")
+
+
+def test_descend_to_constant_settles_on_the_mean_under_l2_and_chatters_under_l1() -> None:
+    from reidlab.linefit import descend_to_constant
+
+    y = torch.tensor([0.0, 1.0, 5.0], dtype=torch.float64)
+    l2 = descend_to_constant(y, "L2", lr=0.1, steps=200)
+    assert l2[-1].item() == pytest.approx(2.0, abs=1e-9) and l2.shape == (200,)
+    l1 = descend_to_constant(y, "L1", lr=0.1, steps=200)
+    assert abs(l1[-1].item() - 1.0) <= 0.1 and l1[-20:].std() > 0  # near the median, never still
+    with pytest.raises(ValueError, match="'L1' or 'L2'"):
+        descend_to_constant(y, "Huber")

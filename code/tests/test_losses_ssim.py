@@ -111,3 +111,19 @@ def test_bad_input(x, y, kwargs, match) -> None:
     fn = kwargs.pop("fn", ssim)
     with pytest.raises(ValueError, match=match):
         fn(x, y, **kwargs)
+
+
+def test_ssim_map_is_local_and_averages_to_ssim() -> None:
+    from reidlab.losses.ssim import ssim_map
+
+    g = torch.Generator().manual_seed(4)
+    x = torch.rand(2, 1, 40, 30, generator=g, dtype=torch.float64)
+    y = x.clone()
+    y[:, :, :12, :12] = torch.rand(2, 1, 12, 12, generator=g, dtype=torch.float64)  # change one corner
+    m = ssim_map(x, y)
+    assert m.shape == (2, 1, 30, 20)
+    torch.testing.assert_close(m.mean(), ssim(x, y))
+    assert (m[:, :, 14:, 14:] == 1).all()  # windows that do not reach the corner: identical
+    assert m[:, :, 0, 0].max() < 0.5
+    with pytest.raises(ValueError, match="same shape"):
+        ssim_map(x, y[:, :, :20])

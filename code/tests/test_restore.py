@@ -44,3 +44,15 @@ def test_unknown_loss() -> None:
         train_denoiser("L3", torch.zeros(2, 1, 16, 16))
     with pytest.raises(ValueError, match="loss must be one of"):
         train_mapping("L3", torch.zeros(2, 1, 8, 8), torch.zeros(2, 1, 8, 8))
+
+
+def test_compare_losses_scores_every_loss_on_every_seed() -> None:
+    from reidlab.data import scene
+    from reidlab.restore import IMAGE_LOSSES, compare_losses
+
+    clean = torch.stack([scene(168, s) for s in range(2)])
+    results, nets = compare_losses(clean, clean[:1], seeds=(0, 1), steps=3)
+    assert set(results) == set(IMAGE_LOSSES) == set(nets)
+    assert all(r.shape == (2, 3) for r in results.values())
+    assert all((r[:, 0] > 10).all() and (r[:, 1] > 0).all() for r in results.values())  # PSNR, SSIM
+    assert not torch.equal(results["L2"][0], results["L2"][1])  # the seeds differ

@@ -83,3 +83,26 @@ def ambiguity(probe: torch.Tensor, outputs: dict[str, torch.Tensor]) -> Figure:
         bottom.set(ylim=(0, 1.05), xticks=[])
     axes[1][0].set_ylabel("middle row")
     return fig
+
+
+def ssim_maps(original: torch.Tensor, distorted: dict[str, torch.Tensor]) -> Figure:
+    """Top: each distorted image. Bottom: its SSIM map against ``original`` (one value per 11 x 11
+    window; bright = the same structure, dark = structure lost), titled with the share of
+    windows above 0.95."""
+    from reidlab.losses.ssim import ssim_map
+
+    n = len(distorted)
+    fig, axes = figure(2.3 * n + 0.6, 5.0, layout=None, nrows=2, ncols=n)
+    fig.subplots_adjust(left=0.01, right=0.9, bottom=0.02, top=0.9, wspace=0.06, hspace=0.22)
+    for col, (title, img) in enumerate(distorted.items()):
+        m = ssim_map(img[None].double(), original[None].double())[0, 0]
+        show_image(axes[0][col], img.squeeze().numpy(), title)
+        shown = axes[1][col].imshow(m.numpy(), cmap="viridis", vmin=0, vmax=1, interpolation="nearest")
+        axes[1][col].set_title(
+            f"SSIM {m.mean():.2f}; {(m > 0.95).double().mean():.0%} of windows > 0.95", fontsize=8
+        )
+        axes[1][col].set(xticks=[], yticks=[])
+        axes[1][col].grid(False)
+    bar = fig.add_axes((0.92, 0.05, 0.02, 0.38))
+    fig.colorbar(shown, cax=bar, label="local SSIM")
+    return fig

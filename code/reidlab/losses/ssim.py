@@ -58,11 +58,9 @@ def _check(x: torch.Tensor, y: torch.Tensor, data_range: float, min_side: int) -
             )
 
 
-def ssim_terms(
-    x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0
-) -> tuple[torch.Tensor, torch.Tensor]:
-    r"""The luminance term :math:`l` and the contrast-structure term :math:`cs`, each averaged
-    over window positions, per image and channel: two tensors of shape ``(N, C)``."""
+def _maps(x: torch.Tensor, y: torch.Tensor, data_range: float) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""SSIM :math:`l \cdot cs` and the contrast-structure term :math:`cs` at every window
+    position: two ``(N, C, H - 10, W - 10)`` tensors."""
     win = gaussian_window(WIN_SIZE, WIN_SIGMA, dtype=x.dtype)
     c1, c2 = (0.01 * data_range) ** 2, (0.03 * data_range) ** 2
     c = x.shape[1]
@@ -72,7 +70,25 @@ def ssim_terms(
     var_x, var_y, cov = xx - mu_x**2, yy - mu_y**2, xy - mu_x * mu_y
     lum = (2 * mu_x * mu_y + c1) / (mu_x**2 + mu_y**2 + c1)
     cs = (2 * cov + c2) / (var_x + var_y + c2)
-    return (lum * cs).flatten(2).mean(-1), cs.flatten(2).mean(-1)  # SSIM and cs, (N, C)
+    return lum * cs, cs
+
+
+def ssim_terms(
+    x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""SSIM (luminance times contrast-structure, :math:`l \cdot cs`) and the contrast-structure
+    term :math:`cs` alone, each averaged over window positions, per image and channel: two
+    tensors of shape ``(N, C)``."""
+    s, cs = _maps(x, y, data_range)
+    return s.flatten(2).mean(-1), cs.flatten(2).mean(-1)
+
+
+def ssim_map(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
+    r"""SSIM of every 11 x 11 window of two image batches ``(N, C, H, W)``: ``(N, C, H - 10,
+    W - 10)``, the local values whose mean :func:`ssim` returns. Shows *where* two images
+    differ in structure (chapter *L1, L2, Huber and SSIM*)."""
+    _check(x, y, data_range, WIN_SIZE)
+    return _maps(x, y, data_range)[0]
 
 
 def ssim(x: torch.Tensor, y: torch.Tensor, data_range: float = 1.0) -> torch.Tensor:
