@@ -44,8 +44,10 @@ class EmbeddingNet(nn.Module):
     parts of the body. The last feature map is then **averaged across its width**
     but not its height: each row of the result describes one horizontal stripe of the body (head,
     chest, hips, legs), so a red top over blue trousers stays different from a blue top over red
-    trousers, and a mirrored view gives the same numbers. A linear layer maps the stripes to
-    ``dim`` numbers. For 64 x 32 images: 93,520 parameters.
+    trousers, while *where* across the image a pattern sits is averaged away. A mirrored image
+    is still a different input (the filters are not symmetric); for embeddings that are exactly
+    the same for an image and its mirror, use ``reidlab.siamese.embed(..., flip=True)``. A linear
+    layer maps the stripes to ``dim`` numbers. For 64 x 32 images: 93,520 parameters.
     """
 
     def __init__(self, dim: int = 64, height: int = 64, width: int = 32, normalize: bool = True) -> None:

@@ -13,11 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from reidlab.distances import squared_euclidean
-from reidlab.evaluation import match_masks
+from reidlab.distances import pairwise_distances, squared_euclidean
+from reidlab.evaluation import evaluate_rank, match_masks, verification_pairs
 from reidlab.losses.metric import contrastive_loss
+from reidlab.models import EmbeddingNet
+from reidlab.pedestrians import ToyReid
 from reidlab.train import train
 
 
@@ -94,11 +97,36 @@ def train_siamese(
     )
 
 
+def trained_net(
+    images: torch.Tensor,
+    pids: torch.Tensor,
+    seed: int = 0,
+    steps: int = 800,
+    margin: float = 1.0,
+    dim: int = 64,
+) -> tuple[EmbeddingNet, list[float]]:
+    """A fresh :class:`~reidlab.models.EmbeddingNet` (initial weights from ``seed``) trained by
+    :func:`train_siamese` with the same seed; returns the network and its loss per step."""
+    torch.manual_seed(seed)  # the initial weights
+    net = EmbeddingNet(dim=dim, height=images.shape[2], width=images.shape[3])
+    history = train_siamese(net, images, pids, margin=margin, steps=steps, seed=seed, progress=False)
+    return net, history
+
+
 @torch.no_grad()
-def embed(model: nn.Module, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
-    """Embeddings of ``images`` in evaluation mode, a batch at a time."""
+def embed(model: nn.Module, images: torch.Tensor, batch_size: int = 512, flip: bool = False) -> torch.Tensor:
+    """Embeddings of ``images`` ``(N, 3, H, W)`` in evaluation mode, a batch at a time.
+
+    With ``flip``, each image's embedding is the mean of its own and its mirror image's
+    (``images.flip(-1)``), scaled back to unit length: then an image and its mirror get exactly
+    the same embedding. (Convolutions are not symmetric, so without it they do not.)
+    """
     model.eval()
-    return torch.cat([model(images[i : i + batch_size]) for i in range(0, len(images), batch_size)])
+
+    def one(x: torch.Tensor) -> torch.Tensor:
+        return F.normalize(model(x) + model(x.flip(-1)), dim=1) if flip else model(x)
+
+    return torch.cat([one(images[i : i + batch_size]) for i in range(0, len(images), batch_size)])
 
 
 def one_shot_rates(
@@ -129,3 +157,64 @@ def one_shot_rates(
         "their look-alike: rejected": float((~accept[partner]).double().mean()),
         "anybody else: rejected": float((~accept[~same & ~partner]).double().mean()),
     }
+
+
+def rank1_misses(
+    distmat: torch.Tensor,
+    q_pids: torch.Tensor,
+    g_pids: torch.Tensor,
+    q_camids: torch.Tensor,
+    g_camids: torch.Tensor,
+    look_alikes: list[tuple[int, int]],
+) -> tuple[list[int], list[int]]:
+    """The queries whose closest gallery image (junk removed) shows someone else, and those of
+    them whose closest image shows the query's look-alike (pairs of pids). Arguments as for
+    :func:`reidlab.evaluation.evaluate_rank`."""
+    partner = dict(look_alikes) | {b: a for a, b in look_alikes}
+    _, junk = match_masks(q_pids, g_pids, q_camids, g_camids)
+    top = g_pids[distmat.masked_fill(junk, float("inf")).argmin(dim=1)]  # (Q,) pid of the first answer
+    missed = torch.nonzero(top != q_pids).flatten().tolist()
+    by_look_alike = [q for q in missed if partner.get(int(q_pids[q])) == int(top[q])]
+    return missed, by_look_alike
+
+
+def look_alikes_per_batch(
+    pids: torch.Tensor,
+    look_alikes: list[tuple[int, int]],
+    p: int = 16,
+    k: int = 4,
+    batches: int = 1000,
+    seed: int = 0,
+) -> float:
+    """How many look-alike pairs (both people) a :func:`pk_sampler` batch holds, on average over
+    ``batches`` batches: the pairs the loss can push apart in one step."""
+    sample = pk_sampler(pids, p=p, k=k)
+    g = torch.Generator().manual_seed(seed)
+    hits = 0
+    for _ in range(batches):
+        in_batch = set(pids[sample(g)].tolist())
+        hits += sum(a in in_batch and b in in_batch for a, b in look_alikes)
+    return hits / batches
+
+
+def margin_sweep(
+    world: ToyReid, margins: list[float], steps: int = 400, seed: int = 0
+) -> dict[float, dict[str, float]]:
+    """Train one network per contrastive margin (same seed and start) and measure it on the
+    test split: the median distance of same-person and of different-person (query, gallery)
+    pairs, rank-1 and mAP. Returns ``{margin: {"same", "different", "rank-1", "mAP"}}``."""
+    q, g = world.query, world.gallery
+    ids = (q.pids, g.pids, q.camids, g.camids)
+    out = {}
+    for margin in margins:
+        net, _ = trained_net(world.train.images, world.train.pids, seed=seed, steps=steps, margin=margin)
+        d = pairwise_distances(embed(net, q.images), embed(net, g.images))
+        d_pairs, same = verification_pairs(d, *ids)
+        r = evaluate_rank(d, *ids, max_rank=1)
+        out[margin] = {
+            "same": d_pairs[same].median().item(),
+            "different": d_pairs[~same].median().item(),
+            "rank-1": r.cmc[0].item(),
+            "mAP": r.mAP,
+        }
+    return out
