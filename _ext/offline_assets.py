@@ -11,7 +11,10 @@ What it does, and why (the snags are listed in the design notes):
 * removes the theme's ``fontawesome.js`` from the written pages (540 KB gzipped on every first
   visit): the theme's CSS already draws the same icons from its webfonts (compared in
   screenshots);
-* fails the build if any page still refers to a script, style sheet or font on another host.
+* fails the build if any page still refers to a script, style sheet or font on another host;
+* mends three accessibility faults of the theme and extensions that axe-core reports as serious
+  or critical (``ACCESSIBILITY``): a screen reader's name for a control must contain the text it
+  shows, and a list must hold list items.
 
 ``_config.yml`` points ``mathjax_path`` and ``nb_ipywidgets_js`` at ``_vendor/...`` (Sphinx
 prefixes ``_static/``).
@@ -38,6 +41,21 @@ REMOTE = re.compile(
 )
 
 
+# (pattern, replacement, why). Each is checked by the browser test's axe-core run.
+ACCESSIBILITY = [
+    # the search button shows "Search Ctrl+K" but is named "Search": let its text name it
+    (
+        re.compile(r'(<button class="btn search-button-field[^"]*" title="Search") aria-label="Search"'),
+        r"\1",
+        "",
+    ),
+    # myst-nb's folded cells show "Show solution 1" but are named "Toggle hidden content"
+    (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>", ""),
+    # sphinxcontrib-bibtex puts entries with the deprecated role doc-biblioentry in a role="list"
+    (re.compile(r'role="doc-biblioentry"'), 'role="listitem"', ""),
+]
+
+
 def _unwanted(script: Any) -> bool:
     body = str(getattr(script, "attributes", {}).get("body", ""))
     return "sphinx-thebe" in str(getattr(script, "filename", script)) or "THEBE_JS_URL" in body
@@ -51,12 +69,16 @@ def finish(app: Sphinx, exception: Exception | None) -> None:
     if exception is not None or app.builder.format != "html":
         return
     dest = Path(app.outdir) / "_static" / "_vendor"
-    shutil.copytree(VENDOR, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("fetch.sh", "SHA256SUMS"))
+    shutil.copytree(
+        VENDOR, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns("fetch.sh", "SHA256SUMS", "axe-core")
+    )  # axe-core is for the browser tests only
     shutil.copy2(HERE / "widgets-setup.js", dest / "widgets-setup.js")
     offenders = []
     for page in Path(app.outdir).rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         slim = FONTAWESOME_JS.sub("", html)
+        for pattern, replacement in ACCESSIBILITY:
+            slim = pattern.sub(replacement, slim)
         if slim != html:
             page.write_text(slim, encoding="utf-8")
         for match in REMOTE.finditer(slim):

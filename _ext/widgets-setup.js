@@ -50,4 +50,21 @@
     '.fas, .fa-solid { font-family: "Font Awesome 6 Free" !important; }\n' +
     '.fab, .fa-brands { font-family: "Font Awesome 6 Brands" !important; }';
   document.head.appendChild(icons);
+
+  // 4. A slider's handle (role="slider") has no accessible name: screen readers announce "slider"
+  //    without saying which. Name each handle after the label the widget shows beside it.
+  function nameHandles(root) {
+    root.querySelectorAll(".widget-slider").forEach(function (slider) {
+      var label = slider.querySelector(".widget-label");
+      var handle = slider.querySelector(".noUi-handle");
+      if (label && handle && !handle.getAttribute("aria-label")) {
+        var text = label.textContent.replace(/\\[()]/g, "").replace(/\\/g, "").trim();
+        handle.setAttribute("aria-label", text || "slider"); // "angle \\(\\theta\\)" -> "angle theta"
+      }
+    });
+  }
+  new MutationObserver(function () { nameHandles(document); }).observe(document.documentElement, {
+    childList: true,
+    subtree: true,
+  });
 })();

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Fetch the exact pinned front-end files this book serves itself (no CDN), from the npm registry.
-# Run from anywhere: `bash _vendor/fetch.sh`. It rewrites _vendor/{requirejs,html-manager,mathjax}
+# Run from anywhere: `bash _vendor/fetch.sh`. It rewrites _vendor/{requirejs,html-manager,mathjax,axe-core}
 # and prints a sha256 of each kept file, so a re-fetch can be compared with what is committed.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 REQUIREJS=2.3.8            # require.js: the AMD loader ipywidgets' embed bundle needs
 HTML_MANAGER=1.0.15        # @jupyter-widgets/html-manager: renders widget state without a kernel (ipywidgets 8.1)
 MATHJAX=3.2.2              # MathJax 3, what Sphinx 7 expects
+AXE=4.14.1                 # axe-core: accessibility checks in the browser tests (not served by the book)
 
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
-npm pack --silent "requirejs@$REQUIREJS" "@jupyter-widgets/html-manager@$HTML_MANAGER" "mathjax@$MATHJAX" >/dev/null
+npm pack --silent "requirejs@$REQUIREJS" "@jupyter-widgets/html-manager@$HTML_MANAGER" "mathjax@$MATHJAX" \
+  "axe-core@$AXE" >/dev/null
 for f in *.tgz; do mkdir "${f%.tgz}"; tar xzf "$f" -C "${f%.tgz}"; done
 
-rm -rf "$here/requirejs" "$here/html-manager" "$here/mathjax"
-mkdir -p "$here/requirejs" "$here/html-manager/dist" "$here/mathjax"
+rm -rf "$here/requirejs" "$here/html-manager" "$here/mathjax" "$here/axe-core"
+mkdir -p "$here/requirejs" "$here/html-manager/dist" "$here/mathjax" "$here/axe-core"
 
 cp "requirejs-$REQUIREJS/package/require.js" "$here/requirejs/"
 sed -n '/^\/\*\*/,/\*\//p' "requirejs-$REQUIREJS/package/require.js" | head -n 6 > "$here/requirejs/LICENSE"
@@ -34,5 +36,7 @@ cp -r "$mj/es5/output/chtml/fonts/woff-v2" "$here/mathjax/output/chtml/fonts/"
 # TeX packages MathJax autoloads on first use (\boldsymbol, \cancel, ...), so any formula renders offline.
 cp -r "$mj/es5/input/tex/extensions" "$here/mathjax/input/tex/"
 
-cd "$here" && find requirejs html-manager mathjax -type f | sort | xargs sha256sum > SHA256SUMS
-echo "fetched requirejs@$REQUIREJS @jupyter-widgets/html-manager@$HTML_MANAGER mathjax@$MATHJAX into $here"
+cp "axe-core-$AXE/package/axe.min.js" "axe-core-$AXE/package/LICENSE" "$here/axe-core/"
+
+cd "$here" && find requirejs html-manager mathjax axe-core -type f | sort | xargs sha256sum > SHA256SUMS
+echo "fetched requirejs@$REQUIREJS @jupyter-widgets/html-manager@$HTML_MANAGER mathjax@$MATHJAX axe-core@$AXE into $here"

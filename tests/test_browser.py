@@ -1,10 +1,12 @@
 """The built book in a real browser (Debian's Chromium, driven by Playwright), as a reader sees it.
 
 Every page: loads, logs no console error, sends no request off 127.0.0.1 (all are blocked and
-counted), and MathJax has typeset every formula. Every explorable: its sliders, moved by key and
-by mouse, change the shown frame, with no kernel and no network. The run saves a screenshot per
-page in _build/screenshots/ and reports (does not assert) each page's gzipped transfer on a
-first visit and each explorable's key-press-to-paint latency.
+counted), MathJax has typeset every formula, axe-core finds no serious or critical
+accessibility violation, and a first visit transfers at most 2,000 KB gzipped (deterministic,
+so asserted). Every explorable: its sliders, moved by key and by mouse, change the shown frame,
+with no kernel and no network. The run saves a screenshot per page in _build/screenshots/, in
+the light and the dark theme, and reports (does not assert) each explorable's key-press-to-paint
+latency, which is noisy; `make bench` measures it over repeated runs.
 """
 
 from __future__ import annotations
@@ -31,7 +33,12 @@ FLAGS = [
     "--no-first-run",
 ]
 SHOTS = ROOT / "_build" / "screenshots"
+AXE = ROOT / "_vendor" / "axe-core" / "axe.min.js"
+MAX_FIRST_VISIT_KB = 2000
+RUN_AXE = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(
+  v => ({id: v.id, impact: v.impact, nodes: v.nodes.length, where: v.nodes[0].target.join(" ")}))"""
 PAGES = [f"{doc}.html" for doc in toc_files()] + ["index.html", "genindex.html", "search.html"]
+IMPACTS = ("critical", "serious", "moderate", "minor")
 REPORT: list[str] = []  # printed at the end of the run (see conftest.pytest_terminal_summary)
 
 # Resolves with the ms from the next keydown (its timestamp) to the first paint after the
@@ -124,8 +131,11 @@ def visit(browser: object, server: str) -> Iterator[object]:
 def test_page_loads_offline_cleanly_with_typeset_math(visit, path: str) -> None:
     v = visit(path)
     SHOTS.mkdir(parents=True, exist_ok=True)
-    v.page.screenshot(path=str(SHOTS / path.replace("/", "__").replace(".html", ".png")), full_page=True)
-    REPORT.append(f"{path:32s} first visit {v.gzipped_bytes() / 1024:8.0f} KB gzipped")
+    shot = SHOTS / path.replace("/", "__").replace(".html", ".png")
+    v.page.screenshot(path=str(shot), full_page=True)
+    kb = v.gzipped_bytes() / 1024
+    REPORT.append(f"{path:32s} first visit {kb:8.0f} KB gzipped")
+    assert kb <= MAX_FIRST_VISIT_KB, f"{path}: {kb:.0f} KB on a first visit (at most {MAX_FIRST_VISIT_KB})"
 
     assert v.blocked == [], f"requests left 127.0.0.1: {v.blocked[:5]}"
     assert v.errors == []
@@ -138,6 +148,17 @@ def test_page_loads_offline_cleanly_with_typeset_math(visit, path: str) -> None:
     # one icon font: widgets-setup.js keeps the widget bundle's Font Awesome 5 (150 KB) unused
     second_font = [r.url for r in v.responses if "html-manager/dist" in r.url and ".woff" in r.url]
     assert second_font == [], f"the widget bundle's icon font was fetched: {second_font}"
+
+    v.page.add_script_tag(path=str(AXE))
+    violations = v.page.evaluate(RUN_AXE)
+    count = {level: sum(x["nodes"] for x in violations if x["impact"] == level) for level in IMPACTS}
+    REPORT.append(f"{path:32s} axe-core: " + ", ".join(f"{n} {level}" for level, n in count.items()))
+    grave = [x for x in violations if x["impact"] in ("serious", "critical")]
+    assert grave == [], f"serious or critical accessibility violations: {grave}"
+
+    # the dark theme: figures must stay legible (look at the screenshot)
+    v.page.evaluate("document.documentElement.dataset.theme = 'dark'")
+    v.page.screenshot(path=str(shot.with_name(shot.stem + "--dark.png")), full_page=True)
 
 
 def explorable_pages() -> list[str]:

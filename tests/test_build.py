@@ -117,3 +117,14 @@ def test_chapter_figures_are_palette_pngs(site: Path) -> None:
     for rel in sorted(shown):
         with Image.open(site / rel) as img:
             assert img.mode == "P", f"{rel} is {img.mode}, not a palette PNG"
+            assert "transparency" not in img.info, f"{rel} is transparent: unreadable on the dark theme"
+
+
+def test_chapter_figures_have_alt_text(site: Path) -> None:
+    """A figure's alt text (cell metadata ``mystnb: image: alt:``) says what it shows; myst-nb's
+    default is the file's path, which tells a screen-reader user nothing."""
+    for page in pages(site / "chapters"):
+        for alt, src in re.findall(
+            r'<img alt="([^"]*)" src="\.\./(_images/[^"]+)"', page.read_text(encoding="utf-8")
+        ):
+            assert len(alt) > 30 and not alt.endswith(".png"), f"{page.name}: {src} has alt {alt!r}"

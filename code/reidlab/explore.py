@@ -25,7 +25,9 @@ a figure to 10-25 positions per slider and under about 1 MB gzipped (``Frames.gz
 
 from __future__ import annotations
 
+import base64
 import gzip
+import html
 import itertools
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -108,18 +110,16 @@ def render_frames(
     return Frames(names=names, grids=grids, images=tuple(images), fmt=fmt)
 
 
-def svg_img(svg: str, alt: str) -> str:
-    """An ``<img>`` showing ``svg`` from a ``data:`` URL. Only the characters a URL or the
-    attribute cannot hold are escaped, so the text stays readable to gzip."""
-    url = urllib.parse.quote(svg, safe=" !$&'()*+,-./:;=?@_~[]{}|^`")
-    alt = alt.replace('"', "&quot;")
-    return f'<img src="data:image/svg+xml,{url}" alt="{alt}" style="max-width: 100%; height: auto">'
-
-
-def _frame_widget(image: str | bytes, fmt: Format, alt: str) -> widgets.Widget:
-    if fmt == "svg":
-        return widgets.HTML(value=svg_img(image, alt))
-    return widgets.Image(value=image, format="png")
+def frame_img(image: str | bytes, alt: str) -> str:
+    """An ``<img>`` showing a frame from a ``data:`` URL, with ``alt`` text for screen readers.
+    SVG text is URL-quoted only where a URL or the attribute requires it, so it stays readable
+    to gzip; PNG bytes are base64, as any binary in a page must be."""
+    alt = html.escape(alt, quote=True)
+    if isinstance(image, bytes):
+        src = "data:image/png;base64," + base64.b64encode(image).decode("ascii")
+    else:
+        src = "data:image/svg+xml," + urllib.parse.quote(image, safe=" !$&'()*+,-./:;=?@_~[]{}|^`")
+    return f'<img src="{src}" alt="{alt}" style="max-width: 100%; height: auto">'
 
 
 def build_widget(
@@ -127,6 +127,7 @@ def build_widget(
     labels: Mapping[str, str] | None = None,
     initial: Mapping[str, int] | None = None,
     value_format: str = "{:g}",
+    alt: str = "an explorable figure",
 ) -> widgets.VBox:
     """Sliders above a Stack of frames; each slider is ``jslink``-ed to its Stacks.
 
@@ -135,6 +136,8 @@ def build_widget(
         labels: slider label per parameter (MathJax allowed, e.g. ``r"angle \\(\\theta\\)"``).
         initial: starting grid index per parameter (default: the middle).
         value_format: how slider values are shown.
+        alt: what the figure shows, for readers who cannot see it; each frame's text adds its
+            parameter values.
     """
     labels = dict(labels or {})
     initial = dict(initial or {})
@@ -152,10 +155,13 @@ def build_widget(
     ]
     points = itertools.product(*frames.grids)
     views = [
-        _frame_widget(
-            img,
-            frames.fmt,
-            alt=", ".join(f"{n} = {value_format.format(v)}" for n, v in zip(frames.names, p, strict=True)),
+        widgets.HTML(
+            value=frame_img(
+                img,
+                f"{alt} ("
+                + ", ".join(f"{n} = {value_format.format(v)}" for n, v in zip(frames.names, p, strict=True))
+                + ")",
+            )
         )
         for img, p in zip(frames.images, points, strict=True)
     ]
@@ -187,7 +193,12 @@ def explorable(
     initial: Mapping[str, int] | None = None,
     value_format: str = "{:g}",
     png_colors: int | None = 64,
+    alt: str | None = None,
 ) -> widgets.VBox:
-    """One call for a chapter cell: :func:`render_frames`, then :func:`build_widget`."""
+    """One call for a chapter cell: :func:`render_frames`, then :func:`build_widget`. The
+    frames' ``alt`` text defaults to the first line of ``render``'s docstring."""
     frames = render_frames(render, params, fmt=fmt, png_colors=png_colors)
-    return build_widget(frames, labels=labels, initial=initial, value_format=value_format)
+    if alt is None:
+        doc = getattr(render, "func", render).__doc__ or "an explorable figure"  # functools.partial too
+        alt = " ".join(doc.strip().split("\n\n")[0].split())
+    return build_widget(frames, labels=labels, initial=initial, value_format=value_format, alt=alt)

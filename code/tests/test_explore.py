@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import ipywidgets as widgets
 import pytest
 from ipywidgets.widgets.widget import _instances
@@ -10,8 +12,14 @@ from ipywidgets.widgets.widget_link import Link
 from reidlab.explore import build_widget, explorable, render_frames
 from reidlab.plots import figure
 
+LINE_DOC = "A line of the given slope, lifted by shift."
+
 
 def line(slope: float, shift: float = 0.0):
+    """A line of the given slope,
+    lifted by shift.
+
+    More detail that the alt text leaves out."""
     fig, ax = figure(2, 2, layout=None)
     ax.plot([0, 1], [shift, shift + slope])
     ax.set_title(f"{slope:g}/{shift:g}")
@@ -85,20 +93,27 @@ def test_frames_are_images_with_alt_text() -> None:
     w = explorable(line, {"slope": [0.5, 1.25]}, labels={"slope": "s"})
     frames = w.children[1].children
     assert all(f.value.startswith('<img src="data:image/svg+xml,%3Csvg ') for f in frames)
-    assert 'alt="slope = 1.25"' in frames[1].value
+    assert f'alt="{LINE_DOC} (slope = 1.25)"' in frames[1].value  # the docstring's first line
     assert all("#" not in f.value.split('alt="')[0] for f in frames)  # '#' would end the URL
+    png = explorable(line, {"slope": [1.0]}, fmt="png", alt="a line").children[1].children[0]
+    assert (
+        png.value.startswith('<img src="data:image/png;base64,iVBOR')
+        and 'alt="a line (slope = 1)"' in png.value
+    )
 
 
-def test_svg_img_round_trips() -> None:
+def test_frame_img_round_trips() -> None:
     from urllib.parse import unquote
 
-    from reidlab.explore import svg_img
+    from reidlab.explore import frame_img
 
     svg = '<svg a="1"><path fill="#ff0000" d="M 0 0 L 1 1 %"/></svg>'
-    html = svg_img(svg, 'a "quoted" alt')
+    html = frame_img(svg, 'a "quoted" <alt>')
     url = html.split('"')[1]
     assert unquote(url.removeprefix("data:image/svg+xml,")) == svg
-    assert 'alt="a &quot;quoted&quot; alt"' in html
+    assert 'alt="a &quot;quoted&quot; &lt;alt&gt;"' in html
+    png = frame_img(b"\x89PNG", "x")
+    assert base64.b64decode(png.split('"')[1].removeprefix("data:image/png;base64,")) == b"\x89PNG"
 
 
 def test_slider_labels_show_values() -> None:
