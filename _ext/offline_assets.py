@@ -42,17 +42,13 @@ REMOTE = re.compile(
 
 
 # (pattern, replacement, why). Each is checked by the browser test's axe-core run.
-ACCESSIBILITY = [
+ACCESSIBILITY = [  # (pattern, replacement); the browser test's axe-core run checks the result
     # the search button shows "Search Ctrl+K" but is named "Search": let its text name it
-    (
-        re.compile(r'(<button class="btn search-button-field[^"]*" title="Search") aria-label="Search"'),
-        r"\1",
-        "",
-    ),
+    (re.compile(r'(<button class="btn search-button-field[^"]*" title="Search") aria-label="Search"'), r"\1"),
     # myst-nb's folded cells show "Show solution 1" but are named "Toggle hidden content"
-    (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>", ""),
+    (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
     # sphinxcontrib-bibtex puts entries with the deprecated role doc-biblioentry in a role="list"
-    (re.compile(r'role="doc-biblioentry"'), 'role="listitem"', ""),
+    (re.compile(r'role="doc-biblioentry"'), 'role="listitem"'),
 ]
 
 

@@ -59,6 +59,14 @@ DISTORTIONS: dict[str, tuple[Distortion, float]] = {
 
 def at_mse(img: torch.Tensor, distort: Distortion, mse: float, t_max: float, iters: int = 60) -> torch.Tensor:
     """``distort(img, t)`` with ``t`` chosen by bisection so that its MSE to ``img`` is ``mse``."""
+    return distort(img, strength_at_mse(img, distort, mse, t_max, iters))
+
+
+def strength_at_mse(
+    img: torch.Tensor, distort: Distortion, mse: float, t_max: float, iters: int = 60
+) -> float:
+    """The strength ``t`` in ``[0, t_max]`` at which ``distort(img, t)`` has MSE ``mse`` to
+    ``img`` (bisection: every distortion here grows with ``t``)."""
     lo, hi = 0.0, t_max
     if ((distort(img, hi) - img) ** 2).mean() < mse:
         raise ValueError(f"even the strongest distortion (t = {t_max}) stays below MSE {mse}")
@@ -68,4 +76,4 @@ def at_mse(img: torch.Tensor, distort: Distortion, mse: float, t_max: float, ite
             lo = mid
         else:
             hi = mid
-    return distort(img, (lo + hi) / 2)
+    return (lo + hi) / 2

@@ -65,6 +65,14 @@ class Identity:
     bag: str
     bag_colour: str
 
+    def mirrored(self) -> Identity | None:
+        """How this person looks in a mirrored view, as an identity: the bag on the other
+        shoulder. ``None`` if no identity looks like that: a two-tone top or a logo sits on one
+        side of the chest, and a mirror moves it to the other (chapter *Siamese networks*)."""
+        if self.top_pattern in ("two-tone", "logo"):
+            return None
+        return replace(self, bag={"left": "right", "right": "left"}.get(self.bag, self.bag))
+
     def describe(self) -> str:
         pattern = "" if self.top_pattern == "plain" else f" {self.top_pattern} ({self.top_second})"
         bag = "no bag" if self.bag == "none" else f"{self.bag_colour} bag on the {self.bag}"

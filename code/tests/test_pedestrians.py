@@ -106,3 +106,15 @@ def test_render_needs_one_camera_per_person():
     g = torch.Generator().manual_seed(0)
     with pytest.raises(ValueError, match="one camera per person"):
         render([random_identity(g)] * 2, [random_camera(g)], g)
+
+
+def test_a_mirrored_view_swaps_the_bag_and_moves_one_sided_patterns() -> None:
+    from dataclasses import replace
+
+    from reidlab.pedestrians import Identity
+
+    base = Identity("red", "stripes", "blue", "grey", "trousers", "black", 1.0, 1.0, "left", "white")
+    assert base.mirrored() == replace(base, bag="right")
+    assert replace(base, bag="none").mirrored() == replace(base, bag="none")
+    assert replace(base, top_pattern="logo").mirrored() is None  # the logo changes sides
+    assert replace(base, top_pattern="two-tone").mirrored() is None
