@@ -41,7 +41,6 @@ REMOTE = re.compile(
 )
 
 
-# (pattern, replacement, why). Each is checked by the browser test's axe-core run.
 ACCESSIBILITY = [  # (pattern, replacement); the browser test's axe-core run checks the result
     # the search button shows "Search Ctrl+K" but is named "Search": let its text name it
     (re.compile(r'(<button class="btn search-button-field[^"]*" title="Search") aria-label="Search"'), r"\1"),

@@ -1,9 +1,9 @@
 r"""Metric losses: losses on *distances* between embeddings rather than on class scores.
 
-Taught in the chapter *Siamese networks* (``chapters/siamese.md``). The contract, as in
-pytorch-metric-learning: a distance function (:mod:`reidlab.distances`) turns pairs of
-embeddings into distances; the loss only sees the distances and whether each pair shows the same
-person.
+Taught in the chapters *Siamese networks* (contrastive) and *Triplet and quadruplet losses*.
+The contract, as in pytorch-metric-learning: a distance function turns a batch of embeddings
+into a ``(B, B)`` matrix (:func:`batch_distances`), a miner picks index tuples
+(:mod:`reidlab.miners`), and the loss only sees the distances at those indices.
 
 **Contrastive loss** (Hadsell, Chopra and LeCun, 2006), for a pair at distance :math:`d`:
 
@@ -17,9 +17,23 @@ person.
 The margin :math:`m` is how far apart two different people must be before the loss stops caring.
 Its gradient :math:`\partial \ell / \partial d` is :math:`d` for a positive pair and
 :math:`-(m - d)` for a negative pair closer than :math:`m` (:func:`contrastive_grad`).
+
+**Triplet loss** (Weinberger & Saul, 2009; Schroff et al., 2015), for an anchor, a positive and a
+negative: :math:`\ell = [d_{ap} - d_{an} + m]_+`, or its soft version
+:math:`\log(1 + e^{d_{ap} - d_{an}})` (Hermans et al., 2017). Only *relative* distances count.
+
+**Quadruplet loss** (Chen et al., 2017) adds a second, weaker margin :math:`m_2 < m` over a pair
+:math:`(i, j)` of two other people: :math:`[d_{ap} - d_{an} + m]_+ + [d_{ap} - d_{ij} + m_2]_+`,
+so a positive distance must also be smaller than distances between *other* people.
+
+Gathering ``dist[a, p]`` with repeated index pairs is safe for reproducibility: its backward
+pass accumulates serially on the CPU (tested: bitwise-equal gradients), unlike gathering whole
+rows of the embeddings, ``embeddings[idx]``, whose backward adds in a thread-dependent order.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import torch
 
@@ -68,3 +82,104 @@ def contrastive_grad(d: torch.Tensor, same: torch.Tensor, margin: float = 1.0) -
     under gradient descent, negative "move apart", zero "leave alone"."""
     d, same = _check_pairs(d, same, margin)
     return torch.where(same, d, -(margin - d).clamp(min=0))
+
+
+def batch_distances(embeddings: torch.Tensor) -> torch.Tensor:
+    r"""Euclidean distances between every two rows of a batch ``(B, D)``: ``(B, B)``, for training.
+
+    Computed by the expansion :math:`\lVert x_i\rVert^2 + \lVert x_j\rVert^2 - 2 x_i \cdot x_j`:
+    one matrix product, as fast as it gets. For the unit-length embeddings the book trains its
+    rounding error is about :math:`10^{-7}`; for long, nearly equal vectors it cancels (chapter
+    *Euclidean or cosine distance?*), where :func:`reidlab.distances.pairwise_distances` is exact.
+    The diagonal is exactly 0. Squared distances under :math:`10^{-12}` (duplicates) are
+    clamped before the square root, whose slope at 0 is infinite, so they pass no gradient.
+    """
+    x = check_float_tensor(embeddings, "embeddings", ndim=2)
+    sq = x.pow(2).sum(dim=1)  # (B,)
+    d2 = sq[:, None] + sq[None, :] - 2 * (x @ x.T)  # (B, B)
+    # clamp first: its slope is 0 below the bound, so the square root's infinite slope at 0
+    # never reaches the embeddings (0 * inf would be NaN); then zero the diagonal exactly
+    return d2.clamp(min=1e-12).sqrt() * (1 - torch.eye(len(x), dtype=x.dtype))
+
+
+TripletReduction = Literal["mean", "mean_active", "sum", "none"]
+
+
+def _check_indices(dist: object, names: str, indices: tuple[torch.Tensor, ...], count: int) -> torch.Tensor:
+    dist = check_float_tensor(dist, "dist", ndim=2)
+    if dist.shape[0] != dist.shape[1]:
+        raise ValueError(f"dist must be a square (B, B) matrix, got {tuple(dist.shape)}")
+    if len(indices) != count or not all(isinstance(t, torch.Tensor) and t.ndim == 1 for t in indices):
+        raise ValueError(f"{names} must be {count} 1-D index tensors (from reidlab.miners)")
+    if len({len(t) for t in indices}) != 1:
+        raise ValueError(f"the {count} index tensors of {names} must have one length")
+    if len(indices[0]) == 0:
+        raise ValueError(f"{names} is empty: the miner found nothing to learn from in this batch")
+    return dist
+
+
+def _reduce_triplets(losses: torch.Tensor, reduction: TripletReduction) -> torch.Tensor:
+    if reduction == "mean_active":  # Hermans et al.'s batch-all: the mean over non-zero losses
+        active = losses > 0
+        return losses.sum() / active.sum().clamp(min=1)
+    return _reduce(losses, reduction)
+
+
+def triplet_loss(
+    dist: torch.Tensor,
+    triplets: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    margin: float = 0.3,
+    soft: bool = False,
+    reduction: TripletReduction = "mean",
+) -> torch.Tensor:
+    r"""Triplet loss of the triplets ``(a, p, n)`` (from :mod:`reidlab.miners`) on the distance
+    matrix ``dist`` ``(B, B)``:
+
+    .. math::
+
+        \ell_{apn} = [d_{ap} - d_{an} + m]_+ \quad\text{or, with ``soft``,}\quad
+        \log\bigl(1 + e^{d_{ap} - d_{an}}\bigr)
+
+    Args:
+        dist: :math:`d`, e.g. :func:`batch_distances` of the batch's embeddings.
+        triplets: anchor, positive and negative indices, three ``(T,)`` tensors.
+        margin: :math:`m > 0` (unused by the soft version, which has no margin).
+        reduction: ``"mean"`` over the triplets, ``"mean_active"`` over those with a non-zero
+            loss (batch-all training), ``"sum"``, or ``"none"``.
+    """
+    dist = _check_indices(dist, "triplets", triplets, 3)
+    if not margin > 0:
+        raise ValueError(f"margin must be positive, got {margin}")
+    a, p, n = triplets
+    gap = dist[a, p] - dist[a, n]  # (T,): d_ap - d_an, negative when the triplet is right
+    losses = torch.nn.functional.softplus(gap) if soft else (gap + margin).clamp(min=0)
+    return _reduce_triplets(losses, reduction)
+
+
+def quadruplet_loss(
+    dist: torch.Tensor,
+    quadruplets: tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor],
+    margin: float = 0.3,
+    margin2: float = 0.15,
+    reduction: TripletReduction = "mean",
+) -> torch.Tensor:
+    r"""Quadruplet loss (Chen et al., 2017) of ``(a, p, n, i, j)`` from
+    :func:`reidlab.miners.batch_hard_quadruplets`, on ``dist`` ``(B, B)``:
+
+    .. math::
+
+        \ell = [d_{ap} - d_{an} + m]_+ + [d_{ap} - d_{ij} + m_2]_+
+
+    The first term is the triplet loss; the second asks the positive distance to be smaller, by
+    the weaker margin :math:`m_2`, than the distance between two *other* people :math:`i, j`,
+    which ties the scale of distances together across identities. (Chen et al. write the loss
+    on squared distances of a learned metric; here it takes the same distances as the triplet
+    loss, so the two compare directly.)
+    """
+    dist = _check_indices(dist, "quadruplets", quadruplets, 5)
+    if not 0 < margin2 <= margin:
+        raise ValueError(f"need 0 < margin2 <= margin, got margin={margin}, margin2={margin2}")
+    a, p, n, i, j = quadruplets
+    d_ap = dist[a, p]
+    losses = (d_ap - dist[a, n] + margin).clamp(min=0) + (d_ap - dist[i, j] + margin2).clamp(min=0)
+    return _reduce_triplets(losses, reduction)
