@@ -3,9 +3,10 @@
 A Siamese network is two copies of one network with *shared* weights: each copy embeds one image
 of a pair, and the loss looks at the distance between the two embeddings. Shared weights mean
 the two copies are one function, so here the one network embeds a whole batch and the pairs
-are formed inside it: a batch of ``p`` people with ``k`` images each holds
-``p * k * (k - 1) / 2`` positive pairs and many more negative ones, for the price of
-``p * k`` forward passes.
+are formed inside it (:func:`reidlab.miners.all_pairs`, the loss
+:func:`reidlab.losses.metric.balanced_contrastive_loss`): a batch of ``p`` people with ``k``
+images each holds ``p * k * (k - 1) / 2`` positive pairs and many more negative ones, for the
+price of ``p * k`` forward passes.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from reidlab.distances import pairwise_distances, squared_euclidean
+from reidlab.distances import pairwise_distances
 from reidlab.evaluation import evaluate_rank, match_masks, verification_pairs
-from reidlab.losses.metric import contrastive_loss
+from reidlab.losses.metric import balanced_contrastive_loss, batch_distances
+from reidlab.miners import all_pairs
 from reidlab.models import EmbeddingNet
 from reidlab.pedestrians import ToyReid
 from reidlab.train import train
@@ -44,28 +46,6 @@ def pk_sampler(pids: torch.Tensor, p: int = 16, k: int = 4) -> Callable[[torch.G
     return sample
 
 
-def pairs_in_batch(pids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Every pair ``i < j`` in a batch: indices ``(P,)``, ``(P,)`` and whether they match."""
-    i, j = torch.triu_indices(len(pids), len(pids), offset=1)
-    return i, j, pids[i] == pids[j]
-
-
-def batch_contrastive_loss(embeddings: torch.Tensor, pids: torch.Tensor, margin: float = 1.0) -> torch.Tensor:
-    """Contrastive loss over all pairs of a batch, positives and negatives weighted equally
-    (mean over positive pairs + mean over negative pairs), as if pairs were drawn half and half."""
-    i, j, same = pairs_in_batch(pids)
-    if same.all() or not same.any():
-        raise ValueError("a batch needs both pairs of one person and pairs of two people")
-    # All (B, B) squared distances from differences, then the pairs i < j. Gathering rows with
-    # embeddings[i] would be shorter, but its backward pass adds into repeated rows in an order
-    # that changes from run to run on a multi-core CPU, and so would the trained network.
-    sq = squared_euclidean(embeddings[:, None, :], embeddings[None, :, :])[i, j]
-    # the square root has an infinite slope at 0: keep it away, or one duplicate image gives NaN
-    d = sq.clamp(min=1e-12).sqrt()
-    losses = contrastive_loss(d, same, margin, reduction="none")
-    return losses[same].mean() + losses[~same].mean()
-
-
 def train_siamese(
     model: nn.Module,
     images: torch.Tensor,
@@ -83,7 +63,7 @@ def train_siamese(
     ``p`` people x ``k`` images; returns the loss of every step."""
 
     def loss_fn(net: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return batch_contrastive_loss(net(x), y, margin)
+        return balanced_contrastive_loss(batch_distances(net(x)), all_pairs(y), margin)
 
     return train(
         model,

@@ -129,3 +129,26 @@ def test_bad_input_is_named() -> None:
         triplet_loss(d, (idx, idx, idx), margin=0.0)
     with pytest.raises(ValueError, match="embeddings must be 2-D"):
         batch_distances(torch.rand(3))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batch_hard_equals_pytorch_metric_learning(seed: int) -> None:
+    """The same loss and gradients as pytorch-metric-learning's TripletMarginLoss with its
+    BatchHardMiner, pinned to the textbook loss: no normalisation, mean over anchors."""
+    from pytorch_metric_learning.distances import LpDistance
+    from pytorch_metric_learning.losses import TripletMarginLoss
+    from pytorch_metric_learning.miners import BatchHardMiner
+    from pytorch_metric_learning.reducers import MeanReducer
+
+    labels = torch.arange(8).repeat_interleave(4)
+    x = embeddings(seed, 32, 16).requires_grad_()
+    d = batch_distances(x)
+    ours = triplet_loss(d, batch_hard_triplets(d, labels), 0.3)
+    (grad_ours,) = torch.autograd.grad(ours, x)
+    distance = LpDistance(normalize_embeddings=False, p=2, power=1)
+    theirs = TripletMarginLoss(margin=0.3, distance=distance, reducer=MeanReducer())(
+        x, labels, BatchHardMiner(distance=distance)(x, labels)
+    )
+    (grad_theirs,) = torch.autograd.grad(theirs, x)
+    torch.testing.assert_close(ours, theirs, atol=1e-12, rtol=1e-10)
+    torch.testing.assert_close(grad_ours, grad_theirs, atol=1e-10, rtol=1e-8)

@@ -11,15 +11,15 @@ from reidlab.evaluation import (
     roc_curve,
     verification_pairs,
 )
+from reidlab.losses.metric import balanced_contrastive_loss, batch_distances
+from reidlab.miners import all_pairs
 from reidlab.models import EmbeddingNet
 from reidlab.pedestrians import toy_reid
 from reidlab.siamese import (
-    batch_contrastive_loss,
     embed,
     look_alikes_per_batch,
     margin_sweep,
     one_shot_rates,
-    pairs_in_batch,
     pk_sampler,
     rank1_misses,
     train_siamese,
@@ -46,6 +46,11 @@ def test_pk_sampler_checks_its_arguments():
         pk_sampler(torch.tensor([]), p=2, k=2)
 
 
+def batch_contrastive_loss(emb: torch.Tensor, pids: torch.Tensor, margin: float = 1.0) -> torch.Tensor:
+    """What train_siamese minimises on a batch of embeddings."""
+    return balanced_contrastive_loss(batch_distances(emb), all_pairs(pids), margin)
+
+
 def test_batch_loss_is_the_mean_of_positive_plus_mean_of_negative_pairs():
     g = torch.Generator().manual_seed(0)
     emb, pids = torch.randn(8, 5, generator=g, dtype=torch.float64), torch.tensor([0, 0, 1, 1, 1, 2, 2, 3])
@@ -57,7 +62,7 @@ def test_batch_loss_is_the_mean_of_positive_plus_mean_of_negative_pairs():
                 0.5 * d * d if pids[a] == pids[b] else 0.5 * max(0, 1.5 - d) ** 2
             )
     assert batch_contrastive_loss(emb, pids, 1.5).item() == pytest.approx(np.mean(pos) + np.mean(neg))
-    i, _j, same = pairs_in_batch(pids)
+    i, _j, same = all_pairs(pids)
     assert len(i) == 28 and int(same.sum()) == 1 + 3 + 1
 
 

@@ -102,6 +102,20 @@ def batch_distances(embeddings: torch.Tensor) -> torch.Tensor:
     return d2.clamp(min=1e-12).sqrt() * (1 - torch.eye(len(x), dtype=x.dtype))
 
 
+def balanced_contrastive_loss(
+    dist: torch.Tensor, pairs: tuple[torch.Tensor, torch.Tensor, torch.Tensor], margin: float = 1.0
+) -> torch.Tensor:
+    r"""The contrastive loss of the pairs ``(i, j, same)`` (from :func:`reidlab.miners.all_pairs`)
+    on ``dist`` ``(B, B)``: the mean over positive pairs plus the mean over negative pairs, as if
+    pairs had been drawn half and half (a batch holds far more negative pairs). Chapter
+    *Siamese networks*."""
+    i, j, same = pairs
+    if same.all() or not same.any():
+        raise ValueError("pairs must hold both pairs of one person and pairs of two people")
+    losses = contrastive_loss(dist[i, j], same, margin, reduction="none")
+    return losses[same].mean() + losses[~same].mean()
+
+
 TripletReduction = Literal["mean", "mean_active", "sum", "none"]
 
 
