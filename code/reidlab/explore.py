@@ -48,7 +48,7 @@ class Frames:
     row-major order over ``grids`` (the last parameter varies fastest)."""
 
     names: tuple[str, ...]
-    grids: tuple[tuple[float, ...], ...]
+    grids: tuple[tuple[float | str, ...], ...]
     images: tuple[str | bytes, ...]
     fmt: Format
 
@@ -73,7 +73,7 @@ class Frames:
         return len(gzip.compress(raw, compresslevel=6, mtime=0))
 
 
-def _check_params(params: Mapping[str, Sequence[float]]) -> None:
+def _check_params(params: Mapping[str, Sequence[float | str]]) -> None:
     if not isinstance(params, Mapping) or not 1 <= len(params) <= 2:
         raise ValueError("params must be a dict of one or two parameter grids, e.g. {'angle': [0, 45, 90]}")
     for name, grid in params.items():
@@ -83,7 +83,7 @@ def _check_params(params: Mapping[str, Sequence[float]]) -> None:
 
 def render_frames(
     render: Callable[..., Figure | str],
-    params: Mapping[str, Sequence[float]],
+    params: Mapping[str, Sequence[float | str]],
     fmt: Format = "svg",
     png_colors: int | None = 64,
 ) -> Frames:
@@ -122,6 +122,11 @@ def frame_img(image: str | bytes, alt: str) -> str:
     return f'<img src="{src}" alt="{alt}" style="max-width: 100%; height: auto">'
 
 
+def _show(value: float | str, value_format: str) -> str:
+    """A grid value as the slider shows it: numbers through ``value_format``, words as they are."""
+    return value if isinstance(value, str) else value_format.format(value)
+
+
 def build_widget(
     frames: Frames,
     labels: Mapping[str, str] | None = None,
@@ -144,7 +149,7 @@ def build_widget(
     start = [initial.get(n, len(g) // 2) for n, g in zip(frames.names, frames.grids, strict=True)]
     sliders = [
         widgets.SelectionSlider(
-            options=[(value_format.format(v), i) for i, v in enumerate(grid)],
+            options=[(_show(v, value_format), i) for i, v in enumerate(grid)],
             value=s,
             description=labels.get(name, name),
             continuous_update=True,
@@ -159,7 +164,7 @@ def build_widget(
             value=frame_img(
                 img,
                 f"{alt} ("
-                + ", ".join(f"{n} = {value_format.format(v)}" for n, v in zip(frames.names, p, strict=True))
+                + ", ".join(f"{n} = {_show(v, value_format)}" for n, v in zip(frames.names, p, strict=True))
                 + ")",
             )
         )
@@ -186,7 +191,7 @@ def build_widget(
 
 def explorable(
     render: Callable[..., Figure | str],
-    params: Mapping[str, Sequence[float]],
+    params: Mapping[str, Sequence[float | str]],
     *,
     fmt: Format = "svg",
     labels: Mapping[str, str] | None = None,

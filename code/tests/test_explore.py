@@ -135,3 +135,12 @@ def test_bad_render_and_format() -> None:
         render_frames(lambda slope: 42, {"slope": [1]})
     with pytest.raises(ValueError, match="fmt must be"):
         render_frames(line, {"slope": [1]}, fmt="gif")
+
+
+def test_a_slider_can_step_through_words() -> None:
+    def frame(slope: float, style: str):
+        return line(slope)
+
+    w = explorable(frame, {"slope": [1.0, 2.0], "style": ["solid", "dashed"]}, alt="lines")
+    assert w.children[0].children[1]._options_labels == ("solid", "dashed")
+    assert 'alt="lines (slope = 2, style = dashed)"' in w.children[1].children[1].children[1].value

@@ -96,3 +96,27 @@ def test_scoring_and_siamese_figures_draw() -> None:
     assert "AUC 0.500" in to_svg(
         roc_curves({"chance": (torch.tensor([0.0, 1.0]), torch.tensor([0.0, 1.0]), 0.5)})
     )
+
+
+def test_triplet_figures_and_pulls() -> None:
+    import torch
+
+    from reidlab.figures.triplets import mined_pulls, mining_frame, score_table, toy_embedding
+
+    points, labels = toy_embedding()
+    assert points.shape == (16, 2) and labels.bincount().tolist() == [4, 4, 4, 4]
+    triplets, active, pull = mined_pulls(points, labels, 0.3, "batch-hard")
+    assert len(triplets[0]) == 16 and pull.shape == (16, 2)
+    # the pull is minus the gradient of the mean loss: a small step along it lowers the loss
+    from reidlab.losses.metric import batch_distances, triplet_loss
+
+    before = triplet_loss(batch_distances(points), triplets, 0.3)
+    after = triplet_loss(batch_distances(points + 1e-3 * pull), triplets, 0.3)
+    assert after < before
+    empty = mined_pulls(points, labels, 1e-6, "semi-hard")
+    assert len(empty[0][0]) == 0 and torch.equal(empty[2], torch.zeros_like(points))
+    assert "batch-hard:" in to_svg(mining_frame(0.3, "batch-hard"))
+    with pytest.raises(ValueError, match="mining must be one of"):
+        mining_frame(0.3, "hardest")
+    table = score_table({"a": torch.tensor([[0.5, 0.8, 0.4, 0.6], [0.7, 0.9, 0.6, 0.4]])})
+    assert "0.600 ±0.141" in table and "50%" in table
