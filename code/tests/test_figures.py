@@ -106,6 +106,7 @@ def test_triplet_figures_and_pulls() -> None:
     points, labels = toy_embedding()
     assert points.shape == (16, 2) and labels.bincount().tolist() == [4, 4, 4, 4]
     triplets, active, pull = mined_pulls(points, labels, 0.3, "batch-hard")
+    assert active.shape == (16,)
     assert len(triplets[0]) == 16 and pull.shape == (16, 2)
     # the pull is minus the gradient of the mean loss: a small step along it lowers the loss
     from reidlab.losses.metric import batch_distances, triplet_loss
