@@ -24,7 +24,7 @@ def main() -> None:
     import http.server
     import threading
 
-    from conftest import SITE, toc_files
+    from conftest import SITE, _QuietHandler, toc_files
     from playwright.sync_api import sync_playwright
     from test_browser import CHROMIUM, FLAGS, MEASURE_NEXT_SWITCH, Visit
 
@@ -32,8 +32,7 @@ def main() -> None:
         print("skipped: needs the built book (make book) and Chromium at", CHROMIUM)
         return
     pages = [f"{doc}.html" for doc in toc_files() if "explorable(" in (ROOT / f"{doc}.md").read_text()]
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=SITE)
-    handler.log_message = lambda *args: None
+    handler = functools.partial(_QuietHandler, directory=SITE)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
