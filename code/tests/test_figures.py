@@ -120,4 +120,4 @@ def test_triplet_figures_and_pulls() -> None:
     with pytest.raises(ValueError, match="mining must be one of"):
         mining_frame(0.3, "hardest")
     table = score_table({"a": torch.tensor([[0.5, 0.8, 0.4, 0.6], [0.7, 0.9, 0.6, 0.4]])})
-    assert "0.600 ±0.141" in table and "50%" in table
+    assert "0.600±0.141" in table and "50%" in table

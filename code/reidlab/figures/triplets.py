@@ -97,10 +97,9 @@ def mining_frame(margin: float, mining: str) -> Figure:
 def score_table(results: dict[str, torch.Tensor]) -> str:
     """``{method: (seeds, 4)}`` of rank-1, rank-5, mAP and the look-alike share of rank-1 misses,
     as text: mean ± standard deviation over the seeds."""
-    head = f"{'':22s}{'rank-1':>14s}{'rank-5':>14s}{'mAP':>14s}{'misses to twin':>17s}"
-    rows = [head]
+    rows = [f"{'':20s}{'rank-1':>13s}{'rank-5':>13s}{'mAP':>13s}{'to twin':>10s}"]
     for name, r in results.items():
         m, s = r.mean(0).numpy(), r.std(0).numpy()
-        cells = "".join(f"{m[c]:8.3f} ±{s[c]:.3f}" for c in range(3))
-        rows.append(f"{name:22s}{cells}{m[3]:11.0%} ±{s[3]:.0%}")
+        cells = "".join(f"{m[c]:7.3f}±{s[c]:.3f}" for c in range(3))
+        rows.append(f"{name:20s}{cells}{m[3]:6.0%}±{s[3]:.0%}")
     return "\n".join(rows)
