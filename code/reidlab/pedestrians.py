@@ -191,14 +191,32 @@ def random_camera(g: torch.Generator) -> Camera:
     )
 
 
+@dataclass(frozen=True)
+class Pose:
+    """Per-image overrides for :func:`render`, for frames of a clip (:mod:`reidlab.walking`).
+
+    ``scene[i]`` names the image whose random view image ``i`` shares: the frames of one clip
+    share one scene (mirror, scale, clutter, occluder), so only the person moves. ``x`` is the
+    body's centre across the image (in image heights, 0 = the middle), ``stride`` the signed
+    swing of the feet (in body heights; the legs cross when it is negative) and ``lift`` how
+    far the body sinks (in body heights). All are tensors of shape ``(N,)``."""
+
+    scene: torch.Tensor
+    x: torch.Tensor
+    stride: torch.Tensor
+    lift: torch.Tensor
+
+
 def render(
     people: list[Identity],
     cameras: list[Camera],
     g: torch.Generator,
     size: tuple[int, int] = (64, 32),
+    pose: Pose | None = None,
 ) -> torch.Tensor:
     """Images ``(N, 3, H, W)``: ``people[i]`` seen through ``cameras[i]``, each with a random
-    view drawn from ``g`` (mirror, position, scale, stride, clutter, occlusion, noise).
+    view drawn from ``g`` (mirror, position, scale, stride, clutter, occlusion, noise); a
+    ``pose`` shares views between frames and sets where the body is (:class:`Pose`).
 
     All images are drawn at once: every body part is a mask over the whole batch, and a
     per-image parameter (a tensor of shape ``(N, 1, 1)``) says where it goes. Painting writes
@@ -206,6 +224,10 @@ def render(
     if len(people) != len(cameras) or not people:
         raise ValueError(f"need one camera per person, got {len(people)} people, {len(cameras)} cameras")
     n, (h_px, w_px), ss = len(people), size, 2  # draw at twice the size, then average: smooth edges
+    if pose is not None and any(len(t) != n for t in (pose.scene, pose.x, pose.stride, pose.lift)):
+        raise ValueError(f"every field of pose must have one entry per image ({n})")
+    # the same draws as without a pose; a pose makes each frame take its scene's draws
+    scene = torch.arange(n) if pose is None else pose.scene
     ys = (torch.arange(h_px * ss) + 0.5) / (h_px * ss)  # 0 at the top, 1 at the bottom
     xs = ((torch.arange(w_px * ss) + 0.5) / (w_px * ss) - 0.5) * (w_px / h_px)  # same unit as y
     y, x = ys.view(1, -1, 1), xs.view(1, 1, -1)  # (1, H, 1) and (1, 1, W): masks broadcast
@@ -216,8 +238,11 @@ def render(
     def rgb(values: list[tuple[float, float, float]]) -> torch.Tensor:  # (N, 3, 1, 1)
         return torch.tensor(values, dtype=torch.float32).view(n, 3, 1, 1)
 
-    def uniform(lo: float, hi: float) -> torch.Tensor:  # (N, 1, 1), one draw per image
-        return lo + (hi - lo) * torch.rand(n, 1, 1, generator=g)
+    def rand(*shape: int) -> torch.Tensor:  # (N, *shape), one draw per image (per scene)
+        return torch.rand(n, *shape, generator=g)[scene]
+
+    def uniform(lo: float, hi: float) -> torch.Tensor:  # (N, 1, 1)
+        return lo + (hi - lo) * rand(1, 1)
 
     def has(attribute: str, value: str) -> torch.Tensor:  # (N, 1, 1): which people have it
         return torch.tensor([getattr(p, attribute) == value for p in people]).view(n, 1, 1)
@@ -235,19 +260,22 @@ def render(
     # background: the camera's wall and floor, and up to 8 objects behind the person
     paint(torch.ones(1, 1, 1, dtype=torch.bool), rgb([c.background for c in cameras]))
     paint((y > uniform(0.78, 0.88)), rgb([c.floor for c in cameras]))
-    n_objects = torch.poisson(torch.tensor([c.clutter for c in cameras]), generator=g)
+    n_objects = torch.poisson(torch.tensor([c.clutter for c in cameras]), generator=g)[scene]
     for k in range(8):
         x0, y0 = uniform(-0.3, 0.25), uniform(0.0, 0.8)
         obj = box(x0, x0 + uniform(0.03, 0.2), y0, y0 + uniform(0.05, 0.4))
-        paint(obj & (k < n_objects).view(n, 1, 1), torch.rand(n, 3, 1, 1, generator=g))
+        paint(obj & (k < n_objects).view(n, 1, 1), rand(3, 1, 1))
 
     # the person, standing on the floor, centred near x = 0
     h = 0.86 * per_image([p.height for p in people]) * uniform(0.93, 1.05)
     cx, top = uniform(-0.03, 0.03), 0.97 - h + uniform(-0.02, 0.01)
     build = per_image([p.build for p in people])
     half = 0.085 * h * build  # half the torso's width
-    torso_top, hip, ground = top + 0.14 * h, top + 0.50 * h, top + h
-    stride = uniform(0.0, 0.06) * h
+    stride, ground = uniform(0.0, 0.06) * h, top + h
+    if pose is not None:  # walking: the body moves across, swings its legs and sinks (not the feet)
+        cx, stride = pose.x.view(n, 1, 1), pose.stride.view(n, 1, 1) * h
+        top = top + pose.lift.view(n, 1, 1) * h
+    torso_top, hip = top + 0.14 * h, top + 0.50 * h
     leg_w = 0.05 * h * build
     top_rgb, second = rgb([COLOURS[p.top] for p in people]), rgb([COLOURS[p.top_second] for p in people])
     bottom_rgb, skin = rgb([COLOURS[p.bottom] for p in people]), torch.tensor(SKIN)
@@ -289,17 +317,17 @@ def render(
     paint((bag | (strap & torso)) & (side != 0), bag_rgb)
 
     # occlusion: something in front of the person, from below or from one side
-    occluded = torch.rand(n, generator=g) < torch.tensor([c.occlusion for c in cameras])
-    from_below = torch.rand(n, generator=g) < 0.5
-    width, left = uniform(0.11, 0.17), torch.rand(n, 1, 1, generator=g) < 0.5
+    occluded = rand() < torch.tensor([c.occlusion for c in cameras])
+    from_below = rand() < 0.5
+    width, left = uniform(0.11, 0.17), rand(1, 1) < 0.5
     start = torch.where(left, -0.25, 0.25 - width + 0.05)
     front = torch.where(from_below.view(n, 1, 1), y > uniform(0.45, 0.7), (x >= start) & (x < start + width))
-    paint(front & occluded.view(n, 1, 1), torch.rand(n, 3, 1, 1, generator=g))
+    paint(front & occluded.view(n, 1, 1), rand(3, 1, 1))
 
     colours = torch.stack(palette, dim=1)  # (N, paints, 3)
     img = colours[torch.arange(n)[:, None, None], labels.long()].permute(0, 3, 1, 2)  # (N, 3, H, W)
     img = F.avg_pool2d(img, ss)
-    mirrored = torch.rand(n, generator=g) < 0.5  # seen from the other side
+    mirrored = rand() < 0.5  # seen from the other side (for a clip: walking the other way)
     img = torch.where(mirrored.view(n, 1, 1, 1), img.flip(-1), img)
     for sigma in {c.blur for c in cameras}:
         same = torch.tensor([c.blur == sigma for c in cameras])
