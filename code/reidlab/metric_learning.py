@@ -50,7 +50,7 @@ class IdentityClassifier(nn.Module):
         return self.head(self.net(x))
 
 
-def _metric_loss(method: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def metric_loss(method: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
     """The loss of one batch of embeddings ``(B, D)`` with labels ``(B,)``."""
 
     def contrastive(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -104,7 +104,7 @@ def train_method(
             return cross_entropy(m(x), y)
 
     else:
-        model, metric = net, _metric_loss(method)
+        model, metric = net, metric_loss(method)
         scale = net.head.out_features**0.5
 
         def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

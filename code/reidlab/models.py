@@ -48,14 +48,17 @@ class EmbeddingNet(nn.Module):
     is still a different input (the filters are not symmetric); for embeddings that are exactly
     the same for an image and its mirror, use ``reidlab.siamese.embed(..., flip=True)``. A linear
     layer maps the stripes to ``dim`` numbers. For 64 x 32 images: 93,520 parameters.
+    ``in_channels`` other than 3 takes other inputs, e.g. stacked optical flow (chapter *Video ReID*).
     """
 
-    def __init__(self, dim: int = 64, height: int = 64, width: int = 32, normalize: bool = True) -> None:
+    def __init__(
+        self, dim: int = 64, height: int = 64, width: int = 32, normalize: bool = True, in_channels: int = 3
+    ) -> None:
         super().__init__()
         if height % 8 or width % 8:
             raise ValueError(f"height and width must be multiples of 8, got {height} x {width}")
-        self.height, self.width, self.normalize = height, width, normalize
-        channels = (3, 16, 32, 64, 64)
+        self.height, self.width, self.normalize, self.in_channels = height, width, normalize, in_channels
+        channels = (in_channels, 16, 32, 64, 64)
         blocks = []
         for i, (c_in, c_out) in enumerate(itertools.pairwise(channels)):
             conv = nn.Conv2d(c_in, c_out, 3, stride=2 if i < 3 else 1, padding=1, bias=False)
@@ -64,8 +67,10 @@ class EmbeddingNet(nn.Module):
         self.head = nn.Linear(channels[-1] * (height // 8), dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if x.ndim != 4 or x.shape[1:] != (3, self.height, self.width):
-            raise ValueError(f"expected images (N, 3, {self.height}, {self.width}), got {tuple(x.shape)}")
+        if x.ndim != 4 or x.shape[1:] != (self.in_channels, self.height, self.width):
+            raise ValueError(
+                f"expected images (N, {self.in_channels}, {self.height}, {self.width}), got {tuple(x.shape)}"
+            )
         stripes = self.features(x).mean(dim=3)  # (N, C, H/8): average across the width
         z = self.head(stripes.flatten(1))
         return F.normalize(z, dim=1) if self.normalize else z

@@ -121,3 +121,21 @@ def test_triplet_figures_and_pulls() -> None:
         mining_frame(0.3, "hardest")
     table = score_table({"a": torch.tensor([[0.5, 0.8, 0.4, 0.6], [0.7, 0.9, 0.6, 0.4]])})
     assert "0.600±0.141" in table and "50%" in table
+
+
+def test_video_figures() -> None:
+    import numpy as np
+    import torch
+    from matplotlib.figure import Figure
+
+    from reidlab.figures.video import ablation_table, flow_colours, pooling_frame, weighting_figure
+
+    assert isinstance(pooling_frame(2.0), Figure)
+    colours = flow_colours(torch.tensor([[[1.0, 0.0]], [[0.0, 0.0]]]), top=1.0)  # right, and no motion
+    assert (
+        colours.shape == (1, 2, 3) and np.allclose(colours[0, 0], [1, 0, 0]) and np.allclose(colours[0, 1], 0)
+    )
+    table = ablation_table(torch.tensor([[[[0.5, 0.4]]], [[[0.7, 0.6]]]]), ("spatial",), {"all": 10})
+    assert "all (10)" in table and "0.600±0.141" in table
+    scores = {"mean": torch.rand(3, 2, 2)}
+    assert isinstance(weighting_figure(scores, {"mean": torch.rand(3, 2)}, (0, 1), frames=8), Figure)

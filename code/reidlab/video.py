@@ -1,0 +1,346 @@
+r"""Video ReID: a spatial stream on frames, a motion stream on optical flow, and ways to pool the
+frames of a clip into one feature (chapter *Video ReID*).
+
+**Two streams.** The *spatial* stream is the still-image :class:`~reidlab.models.EmbeddingNet`
+run on every frame; its frame features are pooled over time. The *motion* stream is the same
+network on the clip's optical flow, the :math:`T - 1` flow fields stacked as :math:`2(T - 1)`
+input channels (the motion stream of Simonyan & Zisserman, 2014), at half the resolution.
+:func:`fuse` joins the two unit-length features into one (late fusion: the squared distance
+is the mean of the two streams' squared distances). Both are trained the same way: batch-hard
+triplets (:mod:`reidlab.losses.metric`) over P x K batches of clips.
+
+**Pooling frames.** A clip feature is a weighted mean :math:`\sum_t w_t x_t / \sum_t w_t` of
+its frame features :math:`x_t`. :func:`pool_frames` offers
+
+* ``"mean"``: :math:`w_t = 1`;
+* ``"close-first"``: :math:`w_t = e^{-d_t/\tau}`, where :math:`d_t` is the frame's distance from
+  the clip's mean (the weighting the diary describes) -- and the mean is re-computed with these
+  weights until it settles: iteratively reweighted least squares (IRLS) for a robust mean;
+* ``"far-first"``: :math:`w_t = e^{+d_t/\tau}`, the exponential loss's way: the farther, the
+  heavier;
+* ``"median"``: the IRLS weights of the L1 loss, :math:`w_t = 1/d_t`, from
+  :func:`reidlab.losses.regression.irls_weight`: the geometric median (Weiszfeld's algorithm);
+* ``"quality"``: a learned score per frame, softmax over the clip (:class:`QualityPooling`, in
+  the spirit of the quality-aware network of Liu et al., 2017).
+
+Distances are measured in units of the clip's median :math:`d_t` from the plain mean, so
+:math:`\tau` does not depend on how spread a clip is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from reidlab._checks import check_float_tensor, lookup
+from reidlab.evaluation import RankResult, evaluate_rank
+from reidlab.losses.metric import batch_distances
+from reidlab.losses.regression import irls_weight
+from reidlab.metric_learning import metric_loss
+from reidlab.models import EmbeddingNet
+from reidlab.siamese import pk_sampler
+from reidlab.train import train
+from reidlab.walking import ClipSet, ToyVideo, corrupt
+
+POOLINGS = ("mean", "close-first", "far-first", "median")
+
+
+def _check_features(features: object) -> torch.Tensor:
+    x = check_float_tensor(features, "features")
+    if x.ndim != 3 or x.shape[1] < 1:
+        raise ValueError(f"features must be (clips, frames, dim), got {tuple(x.shape)}")
+    return x
+
+
+def frame_weights(distances: torch.Tensor, pooling: str, tau: float = 0.5) -> torch.Tensor:
+    r"""The weight of each frame ``(N, T)`` from its distance to the clip's mean ``(N, T)``,
+    already divided by the clip's scale, for a ``pooling`` of :data:`POOLINGS`. ``"mean"`` and
+    ``"median"`` are the IRLS weights of the L2 and L1 losses."""
+    if not tau > 0:
+        raise ValueError(f"tau must be positive, got {tau}")
+    r = distances
+    table: dict[str, Callable[[], torch.Tensor]] = {
+        "mean": lambda: irls_weight(r, "L2"),
+        "median": lambda: irls_weight(r, "L1", eps=1e-3),
+        "close-first": lambda: torch.exp(-r / tau),
+        "far-first": lambda: torch.exp((r - r.amax(dim=1, keepdim=True)) / tau),  # same ratios, no overflow
+    }
+    return lookup(table, pooling, "pooling")()
+
+
+def close_first_loss(r: torch.Tensor, tau: float = 0.5) -> torch.Tensor:
+    r"""The loss whose IRLS weight :math:`\rho'(r)/r` is the diary's :math:`e^{-r/\tau}`:
+    :math:`\rho(r) = \tau^2 \left(1 - (1 + r/\tau)\, e^{-r/\tau}\right)`. Like L2 near 0
+    (:math:`\rho \approx r^2/2`), and flat far away: a frame far off costs at most
+    :math:`\tau^2` however far it is, so it cannot drag the mean."""
+    return tau**2 * (1 - (1 + r / tau) * torch.exp(-r / tau))
+
+
+def robust_mean(
+    features: torch.Tensor, pooling: str = "mean", tau: float = 0.5, iterations: int = 10
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The weighted mean of each clip's frame features ``(N, T, D)`` -> ``(N, D)``, and the frame
+    weights ``(N, T)`` (summing to 1). Start from the plain mean; the clip's scale is the median
+    distance of its frames from it. Then ``iterations`` times: weigh each frame by its distance
+    from the current mean, in units of the scale (:func:`frame_weights`), and take the weighted
+    mean again (iteratively reweighted least squares). ``iterations=1``: the weights come from
+    the distance to the plain mean, once."""
+    x = _check_features(features)
+    if iterations < 1:
+        raise ValueError(f"iterations must be at least 1, got {iterations}")
+    lookup(dict.fromkeys(POOLINGS), pooling, "pooling")
+    w = torch.full(x.shape[:2], 1.0 / x.shape[1], dtype=x.dtype)
+    centre = x.mean(dim=1)
+    if pooling == "mean":
+        return centre, w
+    scale = (x - centre[:, None]).norm(dim=2).median(dim=1, keepdim=True).values.clamp_min(1e-12)
+    for _ in range(iterations):
+        w = frame_weights((x - centre[:, None]).norm(dim=2) / scale, pooling, tau)
+        w = w / w.sum(dim=1, keepdim=True)
+        centre = (w[..., None] * x).sum(dim=1)
+    return centre, w
+
+
+def pool_frames(
+    features: torch.Tensor, pooling: str = "mean", tau: float = 0.5, iterations: int = 10
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Unit-length clip features ``(N, D)`` and frame weights ``(N, T)``: :func:`robust_mean`
+    scaled to unit length."""
+    centre, w = robust_mean(features, pooling, tau, iterations)
+    return F.normalize(centre, dim=1), w
+
+
+class QualityPooling(nn.Module):
+    r"""A learned quality score per frame, :math:`q_t = \mathrm{MLP}(x_t)` (one hidden layer of
+    32), and the clip feature :math:`\sum_t \mathrm{softmax}(q)_t\, x_t`. (The quality-aware
+    network of Liu et al. (2017) scores each frame with a branch of its own on the image; here
+    the score is read off the frame's feature.)"""
+
+    def __init__(self, dim: int) -> None:
+        super().__init__()
+        self.score = nn.Sequential(nn.Linear(dim, 32), nn.ReLU(), nn.Linear(32, 1))
+
+    def weights(self, features: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(self.score(features).squeeze(-1), dim=1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return F.normalize((self.weights(features)[..., None] * features).sum(dim=1), dim=1)
+
+
+def _batch_hard(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return metric_loss("triplet, batch hard")(z, y)
+
+
+def train_spatial(
+    clips: torch.Tensor,
+    pids: torch.Tensor,
+    seed: int = 0,
+    steps: int = 300,
+    p: int = 16,
+    k: int = 2,
+    frames: int = 4,
+) -> EmbeddingNet:
+    """The spatial stream: a fresh :class:`EmbeddingNet` trained on clips ``(N, T, 3, H, W)``;
+    each step takes ``p`` people, ``k`` clips each, and ``frames`` random frames of every clip,
+    and applies batch-hard triplets to the mean of the frame features."""
+    torch.manual_seed(seed)
+    net = EmbeddingNet(dim=64, height=clips.shape[3], width=clips.shape[4])
+    g = torch.Generator().manual_seed(seed)
+
+    def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        pick = torch.randperm(x.shape[1], generator=g)[:frames]
+        z = m(x[:, pick].flatten(0, 1)).view(len(x), len(pick), -1).mean(dim=1)
+        return _batch_hard(F.normalize(z, dim=1), y)
+
+    train(net, loss_fn, (clips, pids), steps=steps, lr=3e-3, sampler=pk_sampler(pids, p, k), seed=seed)
+    return net.eval()
+
+
+def motion_input(flows: torch.Tensor, window: int = 3) -> torch.Tensor:
+    """Flows ``(N, T - 1, 2, H, W)`` as overlapping windows of ``window`` consecutive flow fields
+    stacked as channels: ``(N, T - window, 2 window, H, W)``. A window sees how the motion
+    changes over a few frames; averaging over windows makes the clip feature the same wherever
+    in its stride cycle the clip starts."""
+    if flows.ndim != 5 or flows.shape[2] != 2:
+        raise ValueError(f"flows must be (N, T - 1, 2, H, W), got {tuple(flows.shape)}")
+    if not 1 <= window <= flows.shape[1]:
+        raise ValueError(f"window must be between 1 and T - 1 = {flows.shape[1]}, got {window}")
+    windows = flows.unfold(1, window, 1)  # (N, W, 2, H, W, window)
+    return windows.permute(0, 1, 5, 2, 3, 4).flatten(2, 3)
+
+
+def _clip_embedding(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Mean over the second axis of a network's outputs: ``(N, S, C, H, W)`` -> ``(N, D)``."""
+    return F.normalize(net(x.flatten(0, 1)).view(x.shape[0], x.shape[1], -1).mean(dim=1), dim=1)
+
+
+def train_motion(
+    flows: torch.Tensor,
+    pids: torch.Tensor,
+    seed: int = 0,
+    steps: int = 300,
+    p: int = 16,
+    k: int = 2,
+    window: int = 3,
+) -> EmbeddingNet:
+    """The motion stream: a fresh :class:`EmbeddingNet` on windows of stacked flow
+    (:func:`motion_input`), the windows' features averaged per clip, trained with batch-hard
+    triplets on P x K batches of clips."""
+    x = motion_input(flows, window)
+    torch.manual_seed(seed)
+    net = EmbeddingNet(dim=64, height=x.shape[3], width=x.shape[4], in_channels=x.shape[2])
+    train(
+        net,
+        lambda m, xb, yb: _batch_hard(_clip_embedding(m, xb), yb),
+        (x, pids),
+        steps=steps,
+        lr=3e-3,
+        sampler=pk_sampler(pids, p, k),
+        seed=seed,
+    )
+    return net.eval()
+
+
+def train_quality(
+    features: torch.Tensor, pids: torch.Tensor, seed: int = 0, steps: int = 200, p: int = 16, k: int = 2
+) -> QualityPooling:
+    """:class:`QualityPooling` on fixed frame features ``(N, T, D)`` (from a trained spatial
+    stream, on clips with corrupted frames), trained with batch-hard triplets on the pooled
+    clip features."""
+    x = _check_features(features)
+    torch.manual_seed(seed)
+    model = QualityPooling(x.shape[2])
+    train(
+        model,
+        lambda m, xb, yb: _batch_hard(m(xb), yb),
+        (x, pids),
+        steps=steps,
+        lr=1e-2,
+        sampler=pk_sampler(pids, p, k),
+        seed=seed,
+    )
+    return model.eval()
+
+
+@torch.no_grad()
+def frame_features(net: nn.Module, clips: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    """Unit-length features of every frame: clips ``(N, T, 3, H, W)`` -> ``(N, T, D)``."""
+    if clips.ndim != 5:
+        raise ValueError(f"clips must be (N, T, C, H, W), got {tuple(clips.shape)}")
+    net.eval()
+    frames = clips.flatten(0, 1)
+    z = torch.cat([net(frames[i : i + batch_size]) for i in range(0, len(frames), batch_size)])
+    return F.normalize(z, dim=1).view(*clips.shape[:2], -1)
+
+
+@torch.no_grad()
+def motion_features(
+    net: nn.Module, flows: torch.Tensor, window: int = 3, batch_size: int = 64
+) -> torch.Tensor:
+    """Unit-length motion features ``(N, D)`` of clips, from their flows ``(N, T - 1, 2, H, W)``."""
+    net.eval()
+    x = motion_input(flows, window)
+    return torch.cat([_clip_embedding(net, x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+
+
+def fuse(*features: torch.Tensor) -> torch.Tensor:
+    """Late fusion: unit-length features ``(N, D_i)`` of each stream, concatenated and scaled to
+    unit length, so the squared distance is the mean of the streams' squared distances."""
+    if not features or any(f.shape[0] != features[0].shape[0] for f in features):
+        raise ValueError("need one or more feature tensors with the same number of clips")
+    return torch.cat([F.normalize(f, dim=1) for f in features], dim=1) / len(features) ** 0.5
+
+
+def rank_clips(
+    query: torch.Tensor,
+    gallery: torch.Tensor,
+    q_pids: torch.Tensor,
+    g_pids: torch.Tensor,
+    q_camids: torch.Tensor,
+    g_camids: torch.Tensor,
+    queries: torch.Tensor | None = None,
+) -> RankResult:
+    """CMC and mAP of clip features under the Market-1501 protocol; ``queries`` (a boolean mask
+    or indices) keeps only some queries, against the whole gallery."""
+    d = batch_distances(torch.cat([query, gallery]))[: len(query), len(query) :]
+    keep = torch.arange(len(query)) if queries is None else queries
+    return evaluate_rank(d[keep], q_pids[keep], g_pids, q_camids[keep], g_camids, max_rank=10)
+
+
+def query_subsets(world: ToyVideo) -> dict[str, torch.Tensor]:
+    """Boolean masks over ``world.query``: every query; the queries whose person has a look-alike
+    (who walks differently); the queries whose person has a gait twin (who looks different)."""
+    people = world.test_walkers
+    look_alikes = {p for pair in people.look_alikes for p in pair}
+    twins = {p for pair in people.gait_twins for p in pair}
+    pids = world.query.pids.tolist()
+    return {
+        "all": torch.ones(len(pids), dtype=torch.bool),
+        "look-alikes": torch.tensor([p in look_alikes for p in pids]),
+        "gait twins": torch.tensor([p in twins for p in pids]),
+    }
+
+
+def score_streams(
+    streams: dict[str, tuple[torch.Tensor, torch.Tensor]], world: ToyVideo, query: ClipSet, gallery: ClipSet
+) -> torch.Tensor:
+    """Rank-1 and mAP ``(streams, subsets, 2)`` of each stream's ``(query, gallery)`` clip
+    features on each of :func:`query_subsets`."""
+    masks = query_subsets(world)
+    return torch.tensor(
+        [
+            [
+                [
+                    (r := rank_clips(q, g, query.pids, gallery.pids, query.camids, gallery.camids, m)).cmc[0],
+                    r.mAP,
+                ]
+                for m in masks.values()
+            ]
+            for q, g in streams.values()
+        ]
+    )
+
+
+#: The frame-weighting schemes of the experiment: keyword arguments of :func:`pool_frames`.
+#: The far-first weights are taken once, from the plain mean, as the exponential loss weighs a
+#: point by its current error; iterated, they chase the outliers and swing back.
+SCHEMES: dict[str, dict[str, str | int]] = {
+    "mean": {"pooling": "mean"},
+    "close-first": {"pooling": "close-first"},
+    "close-first, one step": {"pooling": "close-first", "iterations": 1},
+    "far-first": {"pooling": "far-first", "iterations": 1},
+    "median (L1)": {"pooling": "median"},
+}
+
+
+@torch.no_grad()
+def weighting_curves(
+    net: nn.Module,
+    quality: QualityPooling,
+    world: ToyVideo,
+    corrupted: tuple[int, ...],
+    seed: int = 0,
+) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
+    """For each number ``k`` in ``corrupted``: corrupt ``k`` frames of every test clip (query and
+    gallery, from ``seed``), pool the frame features of ``net`` with each of :data:`SCHEMES`
+    and with ``quality``, and score. Returns ``{scheme: (len(corrupted), 2)}`` of rank-1 and mAP,
+    and ``{scheme: (len(corrupted),)}``: the mean share of a clip's weight on its corrupted frames."""
+    scores: dict[str, list[list[float]]] = {name: [] for name in [*SCHEMES, "quality"]}
+    shares: dict[str, list[float]] = {name: [] for name in scores}
+    for k in corrupted:
+        g = torch.Generator().manual_seed(seed * 1000 + k)
+        query = corrupt(world.query, world.cameras, g, n_frames=k)
+        gallery = corrupt(world.gallery, world.cameras, g, n_frames=k)
+        fq, fg = frame_features(net, query.clips), frame_features(net, gallery.clips)
+        for name in scores:
+            if name == "quality":
+                (zq, wq), zg = (quality(fq), quality.weights(fq)), quality(fg)
+            else:
+                (zq, wq), (zg, _) = pool_frames(fq, **SCHEMES[name]), pool_frames(fg, **SCHEMES[name])
+            r = rank_clips(zq, zg, query.pids, gallery.pids, query.camids, gallery.camids)
+            scores[name].append([float(r.cmc[0]), r.mAP])
+            shares[name].append(float((wq * query.corrupted).sum(dim=1).mean()))
+    return {n: torch.tensor(v) for n, v in scores.items()}, {n: torch.tensor(v) for n, v in shares.items()}

@@ -1,0 +1,159 @@
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reidlab.video import (
+    POOLINGS,
+    QualityPooling,
+    close_first_loss,
+    frame_weights,
+    fuse,
+    motion_input,
+    pool_frames,
+    query_subsets,
+    robust_mean,
+    train_motion,
+    train_spatial,
+    weighting_curves,
+)
+from reidlab.walking import toy_video
+
+
+def clip_with_outlier(distance: float) -> torch.Tensor:
+    """One clip ``(1, 8, 2)``: seven frames near (0, 0), one frame ``distance`` away."""
+    g = torch.Generator().manual_seed(0)
+    x = 0.1 * torch.randn(1, 8, 2, generator=g, dtype=torch.float64)
+    x[0, 7] = torch.tensor([distance, 0.0], dtype=torch.float64)
+    return x
+
+
+def test_mean_is_the_plain_mean_and_weights_sum_to_one():
+    x = torch.randn(3, 6, 4, dtype=torch.float64)
+    centre, w = robust_mean(x, "mean")
+    assert torch.allclose(centre, x.mean(dim=1)) and torch.allclose(
+        w, torch.full((3, 6), 1 / 6, dtype=torch.float64)
+    )
+    for pooling in POOLINGS:
+        _, w = robust_mean(x, pooling)
+        assert torch.allclose(w.sum(dim=1), torch.ones(3, dtype=torch.float64)) and (w >= 0).all()
+
+
+def test_the_diarys_weights_are_the_irls_weights_of_a_bounded_loss():
+    r = torch.linspace(0.05, 6, 50, dtype=torch.float64, requires_grad=True)
+    (grad,) = torch.autograd.grad(close_first_loss(r, tau=0.7).sum(), r)
+    assert torch.allclose(grad / r, frame_weights(r.detach()[None], "close-first", tau=0.7)[0])
+    assert close_first_loss(torch.tensor(1e6), tau=0.7) <= 0.7**2  # bounded: a far frame costs at most tau^2
+
+
+@pytest.mark.parametrize(("pooling", "loss"), [("close-first", "close"), ("median", "L1")])
+def test_robust_mean_is_a_stationary_point_of_its_loss(pooling, loss):
+    """IRLS converges to a point where the gradient of sum_t rho(d_t / s) vanishes."""
+    x = torch.randn(2, 8, 3, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    x[:, 0] += 5.0  # an outlier in each clip
+    centre, _ = robust_mean(x, pooling, tau=0.5, iterations=200)
+    scale = (x - x.mean(dim=1, keepdim=True)).norm(dim=2).median(dim=1, keepdim=True).values
+    c = centre.clone().requires_grad_()
+    r = (x - c[:, None]).norm(dim=2) / scale
+    objective = close_first_loss(r, 0.5) if loss == "close" else r
+    (grad,) = torch.autograd.grad(objective.sum(), c)
+    assert grad.abs().max() < 1e-6
+
+
+def test_one_far_frame_drags_the_mean_not_the_robust_means():
+    x = clip_with_outlier(5.0)
+    cluster = x[0, :7].mean(dim=0)
+    shift = {
+        p: (robust_mean(x, p, iterations=1 if p == "far-first" else 10)[0][0] - cluster).norm()
+        for p in POOLINGS
+    }
+    assert shift["mean"] > 0.5  # 5 / 8 of the way
+    assert shift["close-first"] < 0.05 and shift["median"] < 0.1
+    assert shift["far-first"] > shift["mean"]  # the exponential loss's weighting goes the other way
+
+
+@given(st.floats(0.0, 10.0), st.floats(0.05, 5.0))
+@settings(max_examples=40, deadline=None)
+def test_weights_fall_with_distance_for_close_first_and_rise_for_far_first(d, tau):
+    x = clip_with_outlier(d)
+    r = (x - x.mean(dim=1, keepdim=True)).norm(dim=2)
+    order = r[0].argsort()
+    close, far = frame_weights(r, "close-first", tau)[0], frame_weights(r, "far-first", tau)[0]
+    assert (close[order].diff() <= 1e-12).all() and (far[order].diff() >= -1e-12).all()
+
+
+def test_pooled_features_have_unit_length():
+    z, _ = pool_frames(torch.randn(4, 5, 8), "close-first")
+    assert torch.allclose(z.norm(dim=1), torch.ones(4))
+
+
+def test_pooling_rejects_bad_input():
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        pool_frames(torch.randn(2, 3, 4), "max")
+    with pytest.raises(ValueError, match=r"features must be \(clips, frames, dim\)"):
+        pool_frames(torch.randn(3, 4))
+    with pytest.raises(ValueError, match="tau"):
+        pool_frames(torch.randn(2, 3, 4), "close-first", tau=0.0)
+    with pytest.raises(ValueError, match="iterations"):
+        pool_frames(torch.randn(2, 3, 4), "median", iterations=0)
+    with pytest.raises(ValueError, match="NaN"):
+        pool_frames(torch.full((2, 3, 4), float("nan")))
+
+
+def test_motion_input_stacks_windows_of_flow_in_time_order():
+    flows = torch.randn(2, 7, 2, 4, 3)
+    x = motion_input(flows, window=3)
+    assert x.shape == (2, 5, 6, 4, 3)
+    for w in range(5):
+        for j in range(3):
+            assert torch.equal(x[:, w, 2 * j : 2 * j + 2], flows[:, w + j])
+    with pytest.raises(ValueError, match="window"):
+        motion_input(flows, window=8)
+
+
+@given(st.integers(0, 10_000))
+@settings(max_examples=25, deadline=None)
+def test_fused_squared_distance_is_the_mean_of_the_streams(seed):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.nn.functional.normalize(torch.randn(2, 5, generator=g, dtype=torch.float64), dim=1)
+    b = torch.nn.functional.normalize(torch.randn(2, 3, generator=g, dtype=torch.float64), dim=1)
+    f = fuse(a, b)
+    d2 = lambda z: (z[0] - z[1]).pow(2).sum()  # noqa: E731
+    assert torch.isclose(d2(f), (d2(a) + d2(b)) / 2)
+
+
+def test_quality_pooling_is_a_softmax_over_frames():
+    q = QualityPooling(8)
+    x = torch.randn(3, 5, 8)
+    w = q.weights(x)
+    assert w.shape == (3, 5) and torch.allclose(w.sum(dim=1), torch.ones(3))
+    assert torch.allclose(q(x).norm(dim=1), torch.ones(3))
+
+
+@pytest.fixture(scope="module")
+def world():
+    return toy_video(n_train_ids=12, n_test_ids=12, n_cameras=3, frames=5, seed=4)
+
+
+def test_training_is_deterministic(world):
+    a = train_spatial(world.train.clips, world.train.pids, seed=3, steps=2, p=4, frames=2)
+    b = train_spatial(world.train.clips, world.train.pids, seed=3, steps=2, p=4, frames=2)
+    assert all(
+        torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True)
+    )
+    flows = torch.randn(len(world.train), 4, 2, 32, 16, generator=torch.Generator().manual_seed(0))
+    m1 = train_motion(flows, world.train.pids, seed=1, steps=2, p=4)
+    m2 = train_motion(flows, world.train.pids, seed=1, steps=2, p=4)
+    assert all(
+        torch.equal(x, y) for x, y in zip(m1.state_dict().values(), m2.state_dict().values(), strict=True)
+    )
+
+
+def test_subsets_and_curves_on_a_small_world(world):
+    masks = query_subsets(world)
+    assert masks["all"].all() and len(masks["look-alikes"]) == len(world.query)
+    net = train_spatial(world.train.clips, world.train.pids, seed=0, steps=1, p=4, frames=2)
+    scores, shares = weighting_curves(net, QualityPooling(64), world, corrupted=(0, 2))
+    assert set(scores) == set(shares) and scores["mean"].shape == (2, 2)
+    assert all(s[0] == 0 for s in shares.values())  # nothing corrupted, no weight on corruption
+    assert torch.isclose(shares["mean"][1], torch.tensor(2 / 5))  # 2 of 5 frames, equal weights
