@@ -18,7 +18,8 @@ squares: with sums :math:`\sum` over the window,
     = - \begin{pmatrix} \sum I_x I_t \\ \sum I_y I_t \end{pmatrix} .
 
 Where the window has no texture the matrix is (nearly) singular and the flow cannot be told:
-it stays 0 there (the *aperture problem*). The first-order step is only right for motions
+it stays 0 there. Along a single straight edge only the motion across the edge can be told
+(the *aperture problem*). The first-order step is only right for motions
 below about a pixel, so :func:`lucas_kanade` repeats it: warp :math:`I_1` back by the flow so
 far and solve again for the whole flow (the iterative version of scikit-image's
 ``optical_flow_ilk``, on one scale instead of a pyramid: our frames are 64 pixels high).

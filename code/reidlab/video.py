@@ -3,8 +3,9 @@ frames of a clip into one feature (chapter *Video ReID*).
 
 **Two streams.** The *spatial* stream is the still-image :class:`~reidlab.models.EmbeddingNet`
 run on every frame; its frame features are pooled over time. The *motion* stream is the same
-network on the clip's optical flow, the :math:`T - 1` flow fields stacked as :math:`2(T - 1)`
-input channels (the motion stream of Simonyan & Zisserman, 2014), at half the resolution.
+network on the clip's optical flow, windows of 3 consecutive flow fields stacked as 6 input
+channels (the stacked flow of Simonyan & Zisserman, 2014), its outputs averaged over the
+windows; the chapter computes the flow at half the resolution.
 :func:`fuse` joins the two unit-length features into one (late fusion: the squared distance
 is the mean of the two streams' squared distances). Both are trained the same way: batch-hard
 triplets (:mod:`reidlab.losses.metric`) over P x K batches of clips.
@@ -14,8 +15,9 @@ its frame features :math:`x_t`. :func:`pool_frames` offers
 
 * ``"mean"``: :math:`w_t = 1`;
 * ``"close-first"``: :math:`w_t = e^{-d_t/\tau}`, where :math:`d_t` is the frame's distance from
-  the clip's mean (the weighting the diary describes) -- and the mean is re-computed with these
-  weights until it settles: iteratively reweighted least squares (IRLS) for a robust mean;
+  the clip's mean (a formula for the rule the diary describes) -- and the mean is re-computed
+  with these weights, ``iterations`` times: iteratively reweighted least squares (IRLS) for a
+  robust mean;
 * ``"far-first"``: :math:`w_t = e^{+d_t/\tau}`, the exponential loss's way: the farther, the
   heavier;
 * ``"median"``: the IRLS weights of the L1 loss, :math:`w_t = 1/d_t`, from
