@@ -111,6 +111,14 @@ def weighting_figure(
         left.fill_between(k, m.amin(0).numpy(), m.amax(0).numpy(), color=colour, alpha=0.15, lw=0)
         right.plot(k, shares[name].mean(0).numpy(), marker="o", ms=3.5, color=colour)
     right.plot(k, k / frames, color="#555555", ls=":", lw=1, label="share of frames corrupted")
+    # zoom in on the poolings that hold up; one that collapses runs off the bottom, said in its label
+    lows = {name: float(s[..., 1].mean(0).min()) for name, s in scores.items()}
+    floor = sorted(lows.values())[1] if len(lows) > 1 else min(lows.values())
+    top = max(float(s[..., 1].amax()) for s in scores.values())
+    left.set_ylim(max(0.0, floor - 0.08), min(1.0, top + 0.02))
+    for line, name in zip(left.get_lines(), scores, strict=True):
+        if lows[name] < floor - 0.08:
+            line.set_label(f"{name} (falls off: {lows[name]:.2f})")
     left.set(xlabel=f"corrupted frames per clip (of {frames})", ylabel="mAP", xticks=k)
     right.set(
         xlabel=f"corrupted frames per clip (of {frames})", ylabel="weight on corrupted frames", xticks=k
@@ -146,7 +154,7 @@ def pooling_frame(distance: float) -> Figure:
     fig, (left, right) = figure(7.4, 3.4, layout=None, ncols=2, gridspec_kw={"width_ratios": [1.25, 1]})
     fig.subplots_adjust(left=0.03, right=0.97, bottom=0.13, top=0.9, wspace=0.35)
     left.scatter(*x[0, :7].T.numpy(), s=40, color="#999999", label="clean frames", zorder=2)
-    left.scatter(*x[0, 7].numpy(), s=70, marker="X", color=CORRUPTED, label="corrupted frame", zorder=3)
+    left.scatter(*x[0, 7].numpy(), s=70, marker="X", color=CORRUPTED, label="corrupted frame", zorder=5)
     names, weights = [], []
     for name, kw in EXPLORE_SCHEMES.items():
         centre, w = robust_mean(x, **kw)
