@@ -132,8 +132,41 @@ class QualityPooling(nn.Module):
         return F.normalize((self.weights(features)[..., None] * features).sum(dim=1), dim=1)
 
 
+class ContextPooling(nn.Module):
+    r"""Attention over frames that sees the whole clip: a bidirectional GRU reads the frame
+    features in order, and each frame's score is read off its GRU state, which knows the frames
+    before and after it; then the softmax over the clip and the weighted mean, scaled to unit
+    length. (The diary's guess: frame weights from an attention mechanism on top of an LSTM.)"""
+
+    def __init__(self, dim: int, hidden: int = 32) -> None:
+        super().__init__()
+        self.rnn = nn.GRU(dim, hidden, batch_first=True, bidirectional=True)
+        self.score = nn.Linear(2 * hidden, 1)
+
+    def weights(self, features: torch.Tensor) -> torch.Tensor:
+        states, _ = self.rnn(features)
+        return torch.softmax(self.score(states).squeeze(-1), dim=1)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return F.normalize((self.weights(features)[..., None] * features).sum(dim=1), dim=1)
+
+
 def _batch_hard(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return metric_loss("triplet, batch hard")(z, y)
+
+
+class ClipNet(nn.Module):
+    """A frame network and a pooling module trained together: clips ``(B, T, 3, H, W)`` ->
+    unit-length clip features ``(B, D)``. ``pooling`` maps frame features ``(B, T, D)`` to
+    ``(B, D)`` (e.g. :class:`QualityPooling` or :class:`ContextPooling`); ``None``: the mean."""
+
+    def __init__(self, net: EmbeddingNet, pooling: nn.Module | None = None) -> None:
+        super().__init__()
+        self.net, self.pooling = net, pooling
+
+    def forward(self, clips: torch.Tensor) -> torch.Tensor:
+        z = self.net(clips.flatten(0, 1)).view(*clips.shape[:2], -1)
+        return self.pooling(z) if self.pooling is not None else F.normalize(z.mean(dim=1), dim=1)
 
 
 def train_spatial(
@@ -144,20 +177,26 @@ def train_spatial(
     p: int = 16,
     k: int = 2,
     frames: int = 4,
+    pooling: nn.Module | None = None,
 ) -> EmbeddingNet:
     """The spatial stream: a fresh :class:`EmbeddingNet` trained on clips ``(N, T, 3, H, W)``;
-    each step takes ``p`` people, ``k`` clips each, and ``frames`` random frames of every clip,
-    and applies batch-hard triplets to the mean of the frame features."""
+    each step takes ``p`` people, ``k`` clips each, and ``frames`` random frames of every clip
+    (the same positions for the whole batch), and applies batch-hard triplets to the pooled
+    frame features: their mean, or ``pooling`` (trained along, in place)."""
     torch.manual_seed(seed)
     net = EmbeddingNet(dim=64, height=clips.shape[3], width=clips.shape[4])
+    model = ClipNet(net, pooling)
     g = torch.Generator().manual_seed(seed)
 
     def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         pick = torch.randperm(x.shape[1], generator=g)[:frames]
-        z = m(x[:, pick].flatten(0, 1)).view(len(x), len(pick), -1).mean(dim=1)
-        return _batch_hard(F.normalize(z, dim=1), y)
+        if pooling is not None:  # in time order, for a pooling that reads the frames in order
+            pick = pick.sort().values
+        return _batch_hard(m(x[:, pick]), y)
 
-    train(net, loss_fn, (clips, pids), steps=steps, lr=3e-3, sampler=pk_sampler(pids, p, k), seed=seed)
+    train(model, loss_fn, (clips, pids), steps=steps, lr=3e-3, sampler=pk_sampler(pids, p, k), seed=seed)
+    if pooling is not None:
+        pooling.eval()
     return net.eval()
 
 

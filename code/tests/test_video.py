@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 
 from reidlab.video import (
     POOLINGS,
+    ContextPooling,
     QualityPooling,
     close_first_loss,
     frame_weights,
@@ -157,3 +158,26 @@ def test_subsets_and_curves_on_a_small_world(world):
     assert set(scores) == set(shares) and scores["mean"].shape == (2, 2)
     assert all(s[0] == 0 for s in shares.values())  # nothing corrupted, no weight on corruption
     assert torch.isclose(shares["mean"][1], torch.tensor(2 / 5))  # 2 of 5 frames, equal weights
+
+
+def test_context_pooling_reads_the_clip_in_order():
+    torch.manual_seed(0)
+    x = torch.randn(2, 6, 8)
+    reverse = torch.arange(5, -1, -1)
+    context, per_frame = ContextPooling(8), QualityPooling(8)
+    w = context.weights(x)
+    assert torch.allclose(w.sum(dim=1), torch.ones(2)) and torch.allclose(
+        context(x).norm(dim=1), torch.ones(2)
+    )
+    # a per-frame score moves with its frame; a score that reads its neighbours need not
+    assert torch.allclose(per_frame.weights(x[:, reverse]), per_frame.weights(x)[:, reverse], atol=1e-6)
+    assert not torch.allclose(context.weights(x[:, reverse]), w[:, reverse], atol=1e-4)
+
+
+def test_pooling_trains_along_with_the_frame_network(world):
+    torch.manual_seed(0)
+    pooling = ContextPooling(64)
+    before = [t.clone() for t in pooling.parameters()]
+    train_spatial(world.train.clips, world.train.pids, seed=2, steps=2, p=4, frames=3, pooling=pooling)
+    assert any(not torch.equal(a, b) for a, b in zip(before, pooling.parameters(), strict=True))
+    assert not pooling.training
