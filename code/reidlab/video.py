@@ -360,16 +360,19 @@ SCHEMES: dict[str, dict[str, str | int]] = {
 @torch.no_grad()
 def weighting_curves(
     net: nn.Module,
-    quality: QualityPooling,
+    quality: nn.Module,
     world: ToyVideo,
     corrupted: tuple[int, ...],
     seed: int = 0,
+    learned: str = "quality",
 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """For each number ``k`` in ``corrupted``: corrupt ``k`` frames of every test clip (query and
     gallery, from ``seed``), pool the frame features of ``net`` with each of :data:`SCHEMES`
-    and with ``quality``, and score. Returns ``{scheme: (len(corrupted), 2)}`` of rank-1 and mAP,
-    and ``{scheme: (len(corrupted),)}``: the mean share of a clip's weight on its corrupted frames."""
-    scores: dict[str, list[list[float]]] = {name: [] for name in [*SCHEMES, "quality"]}
+    and with the learned pooling ``quality`` (:class:`QualityPooling` or :class:`ContextPooling`,
+    reported as ``learned``), and score. Returns ``{scheme: (len(corrupted), 2)}`` of rank-1 and
+    mAP, and ``{scheme: (len(corrupted),)}``: the mean share of a clip's weight on its corrupted
+    frames."""
+    scores: dict[str, list[list[float]]] = {name: [] for name in [*SCHEMES, learned]}
     shares: dict[str, list[float]] = {name: [] for name in scores}
     for k in corrupted:
         g = torch.Generator().manual_seed(seed * 1000 + k)
@@ -377,7 +380,7 @@ def weighting_curves(
         gallery = corrupt(world.gallery, world.cameras, g, n_frames=k)
         fq, fg = frame_features(net, query.clips), frame_features(net, gallery.clips)
         for name in scores:
-            if name == "quality":
+            if name == learned:
                 (zq, wq), zg = (quality(fq), quality.weights(fq)), quality(fg)
             else:
                 (zq, wq), (zg, _) = pool_frames(fq, **SCHEMES[name]), pool_frames(fg, **SCHEMES[name])

@@ -85,3 +85,14 @@ def test_importing_reidlab_first_sets_threads_and_wait_policy() -> None:
     code = "import reidlab, os, torch; print(os.environ['OMP_WAIT_POLICY'], torch.get_num_threads())"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["PASSIVE", str(usable_cpus())]
+
+
+def test_one_thread_restores_the_pool() -> None:
+    import torch
+
+    from reidlab.cpu import one_thread
+
+    before = torch.get_num_threads()
+    with one_thread():
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before

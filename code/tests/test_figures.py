@@ -139,3 +139,28 @@ def test_video_figures() -> None:
     assert "all (10)" in table and "0.600±0.141" in table
     scores = {"mean": torch.rand(3, 2, 2)}
     assert isinstance(weighting_figure(scores, {"mean": torch.rand(3, 2)}, (0, 1), frames=8), Figure)
+
+
+def test_attention_figures() -> None:
+    import torch
+    from matplotlib.figure import Figure
+
+    from reidlab.data import caption_scenes
+    from reidlab.figures.attention import (
+        attention_example,
+        attention_strip,
+        caption_examples,
+        frame_weight_bars,
+        to_words,
+    )
+
+    scenes = caption_scenes(3, seed=0)
+    assert to_words(scenes.tokens[0]) == scenes.words(0)
+    weights = torch.softmax(torch.randn(9, 36), dim=-1)
+    words = scenes.words(0)
+    assert isinstance(caption_examples(scenes.images, [scenes.words(i) for i in range(3)]), Figure)
+    assert len(attention_strip(scenes.images[0], words, weights).axes) == len(words) + 1
+    examples = {"A": (scenes.images[0], words, weights, "true: red circle")}
+    assert isinstance(attention_example("A", 9, examples=examples), Figure)  # past the end: <end>
+    bars = frame_weight_bars(torch.full((2, 8), 1 / 8), torch.zeros(2, 8, dtype=torch.bool))
+    assert len(bars.axes) == 2
