@@ -164,3 +164,18 @@ def test_attention_figures() -> None:
     assert isinstance(attention_example("A", 9, examples=examples), Figure)  # past the end: <end>
     bars = frame_weight_bars(torch.full((2, 8), 1 / 8), torch.zeros(2, 8, dtype=torch.bool))
     assert len(bars.axes) == 2
+
+
+def test_every_word_step_is_its_own_frame() -> None:
+    """The browser test expects each key press on a slider to show a different frame."""
+    import torch
+
+    from reidlab.data import caption_scenes
+    from reidlab.figures.attention import attention_frame
+    from reidlab.plots import to_png
+
+    scenes = caption_scenes(1, seed=0)
+    words = scenes.words(0)[:2]  # a short caption: steps 4 to 9 are past its end
+    weights = torch.softmax(torch.randn(9, 36, generator=torch.Generator().manual_seed(0)), dim=-1)
+    frames = {to_png(attention_frame(scenes.images[0], words, weights, step)) for step in range(1, 10)}
+    assert len(frames) == 9

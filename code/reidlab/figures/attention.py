@@ -82,7 +82,8 @@ def attention_frame(
     fig, (left, right) = figure(6.2, 2.9, layout=None, ncols=2, gridspec_kw={"width_ratios": [1, 1.25]})
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.04, top=0.9, wspace=0.05)
     _overlay(left, image, weights[t])
-    left.set_title(f"word {t + 1}: where it looks", fontsize=9)
+    past = f"word {step}: caption over, showing <end>"  # every step its own frame, for the slider
+    left.set_title(f"word {step}: where it looks" if step == t + 1 else past, fontsize=9)
     right.axis("off")
     for i, word in enumerate(shown):
         row, col = divmod(i, 2)
@@ -123,8 +124,10 @@ def attention_example(
     image: str, word: int, *, examples: dict[str, tuple[torch.Tensor, list[str], torch.Tensor, str]]
 ) -> Figure:
     """An image dimmed except where one word of its generated caption looks, beside the caption
-    with that word highlighted. ``examples[image]`` holds the image, its words, their attention
-    ``(L, R)`` and a note; for :func:`reidlab.explore.explorable` with ``functools.partial``."""
+    with that word highlighted.
+
+    ``examples[image]`` holds the image, its words, their attention ``(L, R)`` and a note; for
+    :func:`reidlab.explore.explorable` with ``functools.partial``."""
     img, words, weights, note = examples[image]
     return attention_frame(img, words, weights, word, note)
 
