@@ -358,12 +358,17 @@ class CaptionSet:
 
     def words(self, i: int) -> list[str]:
         """The caption of image ``i`` as words, up to ``<end>``."""
-        out = []
-        for t in self.tokens[i].tolist():
-            if VOCAB[t] == "<end>":
-                break
-            out.append(VOCAB[t])
-        return out
+        return caption_words(self.tokens[i])
+
+
+def caption_words(tokens: torch.Tensor) -> list[str]:
+    """A caption ``(L,)`` of indices into :data:`VOCAB` as words, up to ``<end>`` (or padding)."""
+    words = []
+    for t in tokens.tolist():
+        if VOCAB[t] in ("<end>", "<pad>"):
+            break
+        words.append(VOCAB[t])
+    return words
 
 
 def caption_scenes(n: int, size: int = 48, seed: int = 0) -> CaptionSet:

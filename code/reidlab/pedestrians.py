@@ -373,6 +373,14 @@ def _photograph(
     return torch.cat(batches), torch.tensor(pids), torch.tensor(camids), torch.tensor(shots)
 
 
+def check_world(n_train_ids: int, n_test_ids: int, n_cameras: int) -> None:
+    """The sizes every toy ReID world needs (still images and clips alike)."""
+    if n_train_ids < 2 or n_test_ids < 2:
+        raise ValueError(f"need at least 2 train and 2 test identities, got {n_train_ids} and {n_test_ids}")
+    if n_cameras < 2:
+        raise ValueError(f"n_cameras must be at least 2 (ReID matches across cameras), got {n_cameras}")
+
+
 def toy_reid(
     n_train_ids: int = 150,
     n_test_ids: int = 100,
@@ -385,10 +393,7 @@ def toy_reid(
     """The toy ReID data set: ``n_train_ids`` training identities, ``n_test_ids`` disjoint test
     identities, each seen by 2 to ``n_cameras`` cameras, ``per_camera`` images each. For every
     test identity and camera the first image is a query, the others are gallery images."""
-    if n_train_ids < 2 or n_test_ids < 2:
-        raise ValueError(f"need at least 2 train and 2 test identities, got {n_train_ids} and {n_test_ids}")
-    if n_cameras < 2:
-        raise ValueError(f"n_cameras must be at least 2 (ReID matches across cameras), got {n_cameras}")
+    check_world(n_train_ids, n_test_ids, n_cameras)
     if per_camera < 2:
         raise ValueError(f"per_camera must be at least 2 (one query, one gallery image), got {per_camera}")
     if not 0 <= look_alike_share < 1:

@@ -155,6 +155,31 @@ def _batch_hard(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return metric_loss("triplet, batch hard")(z, y)
 
 
+def _train_batch_hard(
+    model: nn.Module,
+    embed: Callable[[nn.Module, torch.Tensor], torch.Tensor],
+    x: torch.Tensor,
+    pids: torch.Tensor,
+    *,
+    seed: int,
+    steps: int,
+    lr: float,
+    p: int,
+    k: int,
+) -> None:
+    """Train ``model`` in place: batch-hard triplets on the clip features ``embed(model, batch)``
+    of P x K batches of clips (``p`` people, ``k`` clips each)."""
+    train(
+        model,
+        lambda m, xb, yb: _batch_hard(embed(m, xb), yb),
+        (x, pids),
+        steps=steps,
+        lr=lr,
+        sampler=pk_sampler(pids, p, k),
+        seed=seed,
+    )
+
+
 class ClipNet(nn.Module):
     """A frame network and a pooling module trained together: clips ``(B, T, 3, H, W)`` ->
     unit-length clip features ``(B, D)``. ``pooling`` maps frame features ``(B, T, D)`` to
@@ -165,8 +190,9 @@ class ClipNet(nn.Module):
         self.net, self.pooling = net, pooling
 
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
-        z = self.net(clips.flatten(0, 1)).view(*clips.shape[:2], -1)
-        return self.pooling(z) if self.pooling is not None else F.normalize(z.mean(dim=1), dim=1)
+        if self.pooling is None:
+            return _clip_embedding(self.net, clips)
+        return self.pooling(self.net(clips.flatten(0, 1)).view(*clips.shape[:2], -1))
 
 
 def train_spatial(
@@ -188,13 +214,13 @@ def train_spatial(
     model = ClipNet(net, pooling)
     g = torch.Generator().manual_seed(seed)
 
-    def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def some_frames(m: nn.Module, x: torch.Tensor) -> torch.Tensor:
         pick = torch.randperm(x.shape[1], generator=g)[:frames]
         if pooling is not None:  # in time order, for a pooling that reads the frames in order
             pick = pick.sort().values
-        return _batch_hard(m(x[:, pick]), y)
+        return m(x[:, pick])
 
-    train(model, loss_fn, (clips, pids), steps=steps, lr=3e-3, sampler=pk_sampler(pids, p, k), seed=seed)
+    _train_batch_hard(model, some_frames, clips, pids, seed=seed, steps=steps, lr=3e-3, p=p, k=k)
     if pooling is not None:
         pooling.eval()
     return net.eval()
@@ -233,15 +259,7 @@ def train_motion(
     x = motion_input(flows, window)
     torch.manual_seed(seed)
     net = EmbeddingNet(dim=64, height=x.shape[3], width=x.shape[4], in_channels=x.shape[2])
-    train(
-        net,
-        lambda m, xb, yb: _batch_hard(_clip_embedding(m, xb), yb),
-        (x, pids),
-        steps=steps,
-        lr=3e-3,
-        sampler=pk_sampler(pids, p, k),
-        seed=seed,
-    )
+    _train_batch_hard(net, _clip_embedding, x, pids, seed=seed, steps=steps, lr=3e-3, p=p, k=k)
     return net.eval()
 
 
@@ -254,15 +272,7 @@ def train_quality(
     x = _check_features(features)
     torch.manual_seed(seed)
     model = QualityPooling(x.shape[2])
-    train(
-        model,
-        lambda m, xb, yb: _batch_hard(m(xb), yb),
-        (x, pids),
-        steps=steps,
-        lr=1e-2,
-        sampler=pk_sampler(pids, p, k),
-        seed=seed,
-    )
+    _train_batch_hard(model, lambda m, xb: m(xb), x, pids, seed=seed, steps=steps, lr=1e-2, p=p, k=k)
     return model.eval()
 
 

@@ -38,6 +38,7 @@ from reidlab.pedestrians import (
     Camera,
     Identity,
     Pose,
+    check_world,
     differences,
     identities,
     random_camera,
@@ -199,10 +200,7 @@ def toy_video(
 ) -> ToyVideo:
     """The toy video ReID data set, clean (no corrupted frames; see :func:`corrupt`):
     disjoint training and test people, each filmed once by 2 to ``n_cameras`` cameras."""
-    if n_train_ids < 2 or n_test_ids < 2:
-        raise ValueError(f"need at least 2 train and 2 test identities, got {n_train_ids} and {n_test_ids}")
-    if n_cameras < 2:
-        raise ValueError(f"n_cameras must be at least 2 (ReID matches across cameras), got {n_cameras}")
+    check_world(n_train_ids, n_test_ids, n_cameras)
     if frames < 2:
         raise ValueError(f"frames must be at least 2 (a clip shows motion), got {frames}")
     for name, share in (("look_alike_share", look_alike_share), ("gait_twin_share", gait_twin_share)):

@@ -145,17 +145,16 @@ def test_attention_figures() -> None:
     import torch
     from matplotlib.figure import Figure
 
-    from reidlab.data import caption_scenes
+    from reidlab.data import caption_scenes, caption_words
     from reidlab.figures.attention import (
         attention_example,
         attention_strip,
         caption_examples,
         frame_weight_bars,
-        to_words,
     )
 
     scenes = caption_scenes(3, seed=0)
-    assert to_words(scenes.tokens[0]) == scenes.words(0)
+    assert caption_words(scenes.tokens[0]) == scenes.words(0)
     weights = torch.softmax(torch.randn(9, 36), dim=-1)
     words = scenes.words(0)
     assert isinstance(caption_examples(scenes.images, [scenes.words(i) for i in range(3)]), Figure)

@@ -8,20 +8,9 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from reidlab.data import VOCAB
 from reidlab.plots import figure
 
 CORRUPTED = "#D55E00"
-
-
-def to_words(tokens: torch.Tensor) -> list[str]:
-    """A caption ``(L,)`` of token indices as words, up to (not including) ``<end>``."""
-    words = []
-    for t in tokens.tolist():
-        if VOCAB[t] in ("<end>", "<pad>"):
-            break
-        words.append(VOCAB[t])
-    return words
 
 
 def _clean(ax: object) -> None:
