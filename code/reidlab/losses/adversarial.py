@@ -157,16 +157,17 @@ def info_loss(
     cat_codes: torch.Tensor | None,
     cont_mean: torch.Tensor | None = None,
     cont_codes: torch.Tensor | None = None,
-    cont_std: float = 1.0,
+    cont_std: float | torch.Tensor = 1.0,
+    cont_weight: float = 1.0,
 ) -> torch.Tensor:
     r"""InfoGAN's information loss: :math:`-\mathbb E[\log Q(c \mid G(z, c))]` for the codes
     :math:`c` the generator was given (Chen et al., 2016).
 
     The categorical code's term is the cross-entropy of Q's logits against the code; each
-    continuous code's term is the negative log-likelihood of a Gaussian with Q's mean and a fixed
-    standard deviation ``cont_std``:
+    continuous code's term is the negative log-likelihood of a Gaussian with Q's mean and
+    standard deviation ``cont_std`` (a number, or a tensor like ``cont_mean`` when Q predicts it):
     :math:`\tfrac12 (c - \mu)^2 / \sigma^2 + \log \sigma + \tfrac12 \log 2\pi`, summed over codes,
-    averaged over the batch. Either part may be ``None``.
+    averaged over the batch, times ``cont_weight``. Either part may be ``None``.
 
     Minimising it maximises the lower bound :math:`L_I = H(c) - \text{info\_loss} \le I(c; G(z, c))`
     (:func:`mutual_information_bound`).
@@ -189,10 +190,11 @@ def info_loss(
         codes = check_float_tensor(cont_codes, "cont_codes", ndim=2)
         if codes.shape != mean.shape:
             raise ValueError(f"cont_codes must have the shape of cont_mean {tuple(mean.shape)}")
-        if cont_std <= 0:
-            raise ValueError(f"cont_std must be positive, got {cont_std}")
-        nll = 0.5 * ((codes - mean) / cont_std) ** 2 + math.log(cont_std) + 0.5 * math.log(2 * math.pi)
-        parts.append(nll.sum(dim=1).mean())
+        std = torch.as_tensor(cont_std, dtype=mean.dtype)
+        if std.shape not in ((), mean.shape) or not bool((std > 0).all()):
+            raise ValueError(f"cont_std must be positive, a number or of shape {tuple(mean.shape)}")
+        nll = 0.5 * ((codes - mean) / std) ** 2 + torch.log(std) + 0.5 * math.log(2 * math.pi)
+        parts.append(cont_weight * nll.sum(dim=1).mean())
     if not parts:
         raise ValueError("info_loss needs a categorical or a continuous code")
     return torch.stack(parts).sum()
