@@ -4,9 +4,10 @@ Taught in the chapter *The discriminator loss* (``chapters/gan.md``); the losses
 :mod:`reidlab.losses.adversarial`.
 
 On one dimension everything can be drawn at once: the data's density, the density of the
-generator's samples, and the discriminator's output :math:`D(x)` on the same axis. The loop is
-the one of Goodfellow et al. (2014): a discriminator step on a batch of real and a batch of
-generated samples, then a generator step, with independent Adam optimisers.
+generator's samples, and the discriminator's output :math:`D(x)` on the same axis. The loop
+alternates as in Goodfellow et al. (2014): a discriminator step on a batch of real and a batch
+of generated samples, then a generator step. The discriminator uses Adam; the generator takes
+plain gradient steps unless told otherwise (the paper used gradient steps with momentum).
 """
 
 from __future__ import annotations

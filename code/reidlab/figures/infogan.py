@@ -33,9 +33,10 @@ def shape_examples(data: Shapes, n: int = 12) -> Figure:
 
 
 def code_frame(with_info: InfoGAN, plain: InfoGAN, codes: tuple[int, int], cat: int, value: float) -> Figure:
-    """Generated images for one categorical code and one value of the continuous codes, four
-    fixed noise draws per row: the InfoGAN with continuous code ``codes[0]`` set to ``value``,
-    then with ``codes[1]`` set to it, then the plain GAN (information weight 0) with
+    """Generated images for categorical code ``cat`` (counted from 1, as in the figure's
+    title) and one value of the continuous codes, four fixed noise draws per row: the InfoGAN
+    with continuous code ``codes[0]`` (counted from 0) set to ``value``, then with ``codes[1]``
+    set to it, then the plain GAN (information weight 0) with
     ``codes[0]`` set to it; all other codes 0."""
     rows = [
         (with_info, codes[0], f"InfoGAN, c{codes[0] + 1} = {value:+.2f}"),
@@ -45,7 +46,7 @@ def code_frame(with_info: InfoGAN, plain: InfoGAN, codes: tuple[int, int], cat: 
     fig, axes = figure(4.6, 3.3, layout=None, nrows=len(rows), squeeze=False)
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.86, hspace=0.35)
     for ax, (model, j, title) in zip(axes[:, 0], rows, strict=True):
-        _strip(ax, traversal(model, j, value)[cat])
+        _strip(ax, traversal(model, j, value)[cat - 1])
         ax.set_title(title, fontsize=8.5)
-    fig.suptitle(f"categorical code {cat + 1}", fontsize=10)
+    fig.suptitle(f"categorical code {cat}", fontsize=10)
     return fig

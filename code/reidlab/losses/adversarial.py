@@ -7,7 +7,8 @@ Taught in the chapters *The discriminator loss* (``chapters/gan.md``) and *InfoG
 output :math:`D(x) = \sigma(s(x))`, the probability that :math:`x` is real (:math:`s` is its logit).
 Binary cross-entropy with target :math:`y` is :math:`-[y \log p + (1 - y) \log(1 - p)]`. For a real
 image :math:`y = 1` and only the first term is left, :math:`-\log D(x)`; for a generated one,
-:math:`G(z)`, :math:`y = 0` and only the second, :math:`-\log(1 - D(G(z)))`. Averaged over both,
+:math:`G(z)`, :math:`y = 0` and only the second, :math:`-\log(1 - D(G(z)))`. The mean over
+real samples plus the mean over generated ones is
 
 .. math::
 
