@@ -6,7 +6,7 @@ import torch
 from matplotlib.figure import Figure
 
 from reidlab.infogan import KINDS, InfoGAN, Shapes, traversal
-from reidlab.plots import figure
+from reidlab.plots import figure, show_image
 
 
 def _strip(ax: object, images: torch.Tensor, gap: int = 1) -> None:
@@ -15,10 +15,7 @@ def _strip(ax: object, images: torch.Tensor, gap: int = 1) -> None:
     canvas = torch.full((s, n * (s + gap) - gap), 0.4)
     for i, img in enumerate(images):
         canvas[:, i * (s + gap) : i * (s + gap) + s] = img
-    ax.imshow(canvas.numpy(), cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.grid(False)
+    show_image(ax, canvas.numpy())
 
 
 def shape_examples(data: Shapes, n: int = 12) -> Figure:
