@@ -5,10 +5,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
-# A sentence whose hidden claim check fails stops the build (reidlab.book.claim).
-export REIDLAB_STRICT_CLAIMS := 1
 
-.PHONY: book test lint serve bench notebooks clean
+.PHONY: book test lint serve bench robustness notebooks clean
 
 $(STAMP): requirements.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +24,12 @@ _build/.cache-matches-code: $(REIDLAB_SRC)
 	rm -rf _build/.jupyter_cache _build/.doctrees
 	mkdir -p _build && touch $@
 
-book: notebooks _build/.cache-matches-code  ## build strictly: every chapter executed, every warning an error
-	$(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
+# The reader's build: chapters executed side by side into the cache (_ext/execute.py), then the
+# site. A claim that does not hold on this machine becomes a note at its sentence (_ext/claims.py);
+# with REIDLAB_STRICT_CLAIMS=1 or CI set (make test, .ci/run) it fails the build instead.
+book: notebooks _build/.cache-matches-code
+	$(BIN)/python _ext/execute.py
+	REIDLAB_BOOK_BUILD=1 $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
 	@echo "The book is in $(CURDIR)/_build/html/index.html (or run: make serve)"
 
 lint: $(STAMP)
@@ -36,14 +38,17 @@ lint: $(STAMP)
 
 test: lint  ## lint, package tests, strict build, then book tests (build output, real browser)
 	$(BIN)/python -m pytest code/tests -q
-	$(MAKE) book
-	$(BIN)/python -m pytest tests -q
+	REIDLAB_STRICT_CLAIMS=1 $(MAKE) book
+	REIDLAB_STRICT_CLAIMS=1 $(BIN)/python -m pytest tests -q
 
 serve:  ## serve the built site on this machine only
 	$(BIN)/python -m http.server --directory _build/html --bind 127.0.0.1 $(PORT)
 
 bench: $(STAMP)  ## speed and agreement against reference libraries, as ratios
 	$(BIN)/python benchmarks/run.py
+
+robustness: $(STAMP)  ## every chapter on simulated machines: where each claim holds (about an hour)
+	$(BIN)/python benchmarks/robustness.py
 
 clean:
 	rm -rf _build

@@ -57,10 +57,12 @@ def server(site: Path) -> Iterator[str]:
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:
-    """Print what the browser tests measured (reported, not asserted)."""
-    from test_browser import REPORT
+    """Print what the browser tests and the Binder runs measured (reported, not asserted)."""
+    import test_browser
+    import test_environments
 
-    if REPORT:
-        terminalreporter.section("measured in the browser")
-        for line in REPORT:
-            terminalreporter.write_line(line)
+    for title, report in (("in the browser", test_browser.REPORT), ("on Binder", test_environments.REPORT)):
+        if report:
+            terminalreporter.section(f"measured {title}")
+            for line in report:
+                terminalreporter.write_line(line)

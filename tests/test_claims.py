@@ -15,8 +15,14 @@ checks that comments and claim calls pair up one to one.
 
 from __future__ import annotations
 
+import ast
+import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
+from html import unescape
+from pathlib import Path
 
 import pytest
 import yaml
@@ -132,6 +138,22 @@ def test_claim_comments_and_hidden_checks_pair_up(chapter: str) -> None:
     assert not shown, f"claim checks belong in cells tagged remove-cell (lines {shown})"
 
 
+@pytest.mark.parametrize("chapter", notebook_chapters())
+def test_every_claim_passes_the_values_it_rests_on(chapter: str) -> None:
+    """A note of a claim that did not hold shows this build's values: each call passes them."""
+    _, cells = parse((ROOT / f"{chapter}.md").read_text(encoding="utf-8"))
+    bare = [
+        (c.line, call.args[0].value if call.args and isinstance(call.args[0], ast.Constant) else "?")
+        for c in cells
+        if CLAIM_CALL.search(c.source)
+        for call in ast.walk(ast.parse(c.source))
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "id", None) == "claim"
+        and "values" not in [k.arg for k in call.keywords]
+    ]
+    assert not bare, f"claim calls without values=: {bare}"
+
+
 def test_the_parser_finds_claims_checks_and_result_words() -> None:
     md = """---
 kernelspec: {}
@@ -166,3 +188,74 @@ print(1)
     assert [needs_annotation(p) for p in paragraphs] == [True, True, False]
     assert cells[0].tags == ["remove-cell"] and CLAIM_CALL.findall(cells[0].source) == ["a-wins"]
     assert cells[1].tags == ["hide-cell"] and cells[1].source == "print(1)"
+
+
+TINY_CHAPTER = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+
+# A tiny chapter
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+from reidlab.book import claim
+
+claim("sky-is-green", 1 > 2, "one is more than two", values={"one": 1, "two": 2.0})
+claim("sky-is-blue", 2 > 1, "two is more than one", values={"two": 2})
+```
+
+% claim: sky-is-blue
+Two is more than one, as always.
+
+% claim: sky-is-green
+One is more than two on every seed.
+"""
+
+
+def build_tiny_book(tmp_path: Path, strict: bool) -> tuple[subprocess.CompletedProcess, Path]:
+    """A one-chapter book with the book's claims extension, one claim true and one false."""
+    book = tmp_path / "book"
+    book.mkdir()
+    (book / "chapter.md").write_text(TINY_CHAPTER)
+    (book / "_toc.yml").write_text("format: jb-book\nroot: chapter\n")
+    (book / "_config.yml").write_text(
+        "title: tiny\nexecute: {execute_notebooks: force}\n"
+        f"sphinx:\n  local_extensions:\n    claims: {ROOT / '_ext'}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "REIDLAB_STRICT_CLAIMS")}
+    env |= {"REIDLAB_BOOK_BUILD": "1", "REIDLAB_STRICT_CLAIMS": "1" if strict else "0"}
+    jb = Path(sys.executable).with_name("jupyter-book")
+    done = subprocess.run(
+        [str(jb), "build", str(book), "--warningiserror", "--keep-going"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    return done, book / "_build" / "html" / "chapter.html"
+
+
+def test_a_claim_that_does_not_hold_is_a_note_at_its_sentence_in_the_readers_build(tmp_path: Path) -> None:
+    done, page = build_tiny_book(tmp_path, strict=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    html = page.read_text(encoding="utf-8")
+    notes = re.findall(r'<div class="claim-not-held[^"]*">(.*?)</div>', html, re.S)
+    assert len(notes) == 1, "exactly one note, for the one claim that failed"
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", notes[0])))
+    assert "claim “sky-is-green”" in text and "one is more than two" in text
+    assert "This build: one = 1; two = 2." in text
+    assert html.index("claim-not-held") < html.index("One is more than two on every seed")
+    assert html.index("Two is more than one") < html.index("claim-not-held"), (
+        "the note sits at its own paragraph"
+    )
+    assert "claims: 1 of 2 did not hold in this build" in done.stdout
+    assert "chapter: sky-is-green" in done.stdout
+
+
+def test_a_claim_that_does_not_hold_fails_the_strict_build_and_names_itself(tmp_path: Path) -> None:
+    done, _ = build_tiny_book(tmp_path, strict=True)
+    assert done.returncode != 0
+    log = done.stdout + done.stderr
+    assert "claim 'sky-is-green' does not hold: one is more than two. This build: one = 1; two = 2" in log
+    assert "claim 'sky-is-blue'" not in log, "the claim that holds is quiet"

@@ -1,29 +1,33 @@
-"""How many CPUs this process may really use, and torch's thread pool sized to match.
+"""The book computes on one thread; how many CPUs this process may use, to run chapters side by side.
 
-Used by every chapter: importing :mod:`reidlab` calls :func:`use_usable_cpus`.
+Importing :mod:`reidlab` calls :func:`use_book_threads`: torch computes on **one thread**
+(``REIDLAB_THREADS=n`` for another number). Why:
 
-Why it matters. The book's models are small, so torch's worker threads meet at a barrier many
-times per training step. By default each waiting thread *spins* (keeps its core busy) for a
-while instead of sleeping. That is fast on an idle machine and ruinous on a shared one: if
-another process holds one of the cores, the thread on that core runs late at every barrier
-while the others spin. Measured on a 2-core machine, the L1/L2/SSIM chapter took 29 s idle and
-509 s with one other busy process; with threads that wait passively, 35 s and 53 s.
+* **The same numbers on any number of cores.** MKL splits a matrix product's sums by thread, so
+  two threads add in another order than one, and a training run ends with other bits (checked:
+  60 Adam steps of a small conv net and of a GRU, 1 vs 2 threads). To a chaotic training run
+  that is another seed; on one thread, a laptop with 8 cores, Binder with one and CI with two
+  follow the same path (on the same kind of CPU and libraries).
+* **As fast, and immune to a busy neighbour.** The book's models are small: their threads meet
+  at a barrier many times per step, and a thread whose core another process holds makes the
+  others wait. Measured on a 2-core machine, the L1/L2/SSIM chapter took 29 s idle and 509 s
+  next to one busy process with two spinning threads; the captioner of the chapter *Attention*
+  trains in 3.2 s per 100 steps on one thread and 6.2 s on two in a Jupyter kernel.
+* **The cores are used elsewhere:** the book build executes chapters side by side, one per CPU
+  this process may use (:func:`usable_cpus`, ``_ext/execute.py``).
 
-And torch sizes its pool by the cores it *sees*. A Binder container sees every core of its
-host (dozens) but may use about one (its cgroup CPU quota); a process pinned with ``taskset``
-sees all cores but runs on a few. :func:`usable_cpus` takes the smallest of: the cores this
-process may run on (its affinity) and the CPU quota of its cgroup (v1 or v2, including the
-quotas of parent groups).
+:func:`usable_cpus` takes the smallest of the cores this process may run on (its affinity) and
+the CPU quota of its cgroup (v1 or v2, including the quotas of parent groups): a Binder container
+sees every core of its host (dozens) but may use about one. Idle OpenMP threads sleep instead of
+spinning (``OMP_WAIT_POLICY=PASSIVE``, set before torch loads) for when ``REIDLAB_THREADS`` > 1.
 
 Left out: CPU *shares* (a relative weight, not a limit) and changing threads while running.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 #: Threads that wait for work sleep instead of spinning (standard OpenMP; libgomp reads it when
@@ -94,27 +98,17 @@ def usable_cpus(proc_cgroup: str = "/proc/self/cgroup", cgroup_root: str = "/sys
     return max(1, min(n, math.floor(quota) if quota < math.inf else n))
 
 
-def use_usable_cpus() -> int:
-    """Size torch's thread pool to :func:`usable_cpus`, unless ``OMP_NUM_THREADS`` already says
-    how many; return the number of threads torch now uses."""
+def book_threads() -> int:
+    """The number of threads the book computes on: ``REIDLAB_THREADS``, or 1."""
+    value = os.environ.get("REIDLAB_THREADS", "1")
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(f"REIDLAB_THREADS must be a positive whole number, got {value!r}")
+    return int(value)
+
+
+def use_book_threads() -> int:
+    """Set torch's thread pool to :func:`book_threads`; return the number of threads it now uses."""
     import torch
 
-    if "OMP_NUM_THREADS" not in os.environ:
-        torch.set_num_threads(usable_cpus())
+    torch.set_num_threads(book_threads())
     return torch.get_num_threads()
-
-
-@contextlib.contextmanager
-def one_thread() -> Iterator[None]:
-    """Run the block on one torch thread, then restore the pool. For models so small that
-    threads cost more than they bring: the captioner of the chapter *Attention* trains in 3.2 s
-    per 100 steps on one thread and 6.2 s on two, measured in a Jupyter kernel on the 2-core
-    machine (the kernel's own threads compete with the second worker)."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from reidlab.cpu import cgroup_cpu_quota, usable_cpus, use_usable_cpus
+from reidlab.cpu import book_threads, cgroup_cpu_quota, usable_cpus, use_book_threads
 
 
 def write(path: Path, text: str) -> None:
@@ -67,32 +67,26 @@ def test_usable_cpus_is_capped_by_quota_and_at_least_one(tmp_path: Path) -> None
     assert usable_cpus(str(tmp_path / "proc"), str(tmp_path / "fs")) == len(os.sched_getaffinity(0))
 
 
-def test_use_usable_cpus_respects_omp_num_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_book_computes_on_one_thread_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
     before = torch.get_num_threads()
     try:
-        monkeypatch.setenv("OMP_NUM_THREADS", "1")
-        torch.set_num_threads(1)
-        assert use_usable_cpus() == 1  # left alone
-        monkeypatch.delenv("OMP_NUM_THREADS")
-        assert use_usable_cpus() == usable_cpus()
+        monkeypatch.delenv("REIDLAB_THREADS", raising=False)
+        assert book_threads() == 1 and use_book_threads() == 1
+        monkeypatch.setenv("REIDLAB_THREADS", "2")
+        assert use_book_threads() == 2
+        for bad in ("0", "-1", "two", "1.5", ""):
+            monkeypatch.setenv("REIDLAB_THREADS", bad)
+            with pytest.raises(ValueError, match="REIDLAB_THREADS must be a positive whole number"):
+                book_threads()
     finally:
         torch.set_num_threads(before)
 
 
-def test_importing_reidlab_first_sets_threads_and_wait_policy() -> None:
-    """In a fresh process with neither variable set: passive waiting, as many threads as CPUs."""
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+def test_importing_reidlab_first_sets_one_thread_and_the_wait_policy() -> None:
+    """In a fresh process with neither variable set: passive waiting, one thread, whatever
+    OMP_NUM_THREADS says."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REIDLAB_THREADS", "OMP_WAIT_POLICY")}
+    env["OMP_NUM_THREADS"] = "2"
     code = "import reidlab, os, torch; print(os.environ['OMP_WAIT_POLICY'], torch.get_num_threads())"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert out.stdout.split() == ["PASSIVE", str(usable_cpus())]
-
-
-def test_one_thread_restores_the_pool() -> None:
-    import torch
-
-    from reidlab.cpu import one_thread
-
-    before = torch.get_num_threads()
-    with one_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
+    assert out.stdout.split() == ["PASSIVE", "1"]
