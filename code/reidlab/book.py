@@ -122,7 +122,7 @@ def glue(name: str, value: object) -> None:
     _myst_glue(name, value)
 
 
-def claim(name: str, holds: object, what: str, *, values: Mapping[str, object] | None = None) -> None:
+def claim(name: str, holds: object, what: str, *, values: Mapping[str, object]) -> None:
     """Check that the claim ``name`` of the prose holds: ``holds`` must be true.
 
     Args:
@@ -132,7 +132,6 @@ def claim(name: str, holds: object, what: str, *, values: Mapping[str, object] |
         values: the numbers the check looks at, by name (numbers, tensors, arrays, lists);
             shown with the failure, so a reader sees why it failed on their machine.
     """
-    values = {"(not given)": ""} if values is None else values  # TEMPORARY while chapters move over
     if not isinstance(values, Mapping) or not values:
         raise TypeError(f"values must be a non-empty mapping of name -> number, got {values!r}")
     ok = bool(holds)
