@@ -66,19 +66,44 @@ def claim_comments(document: nodes.document) -> Iterator[tuple[nodes.comment, li
             yield comment, [n for n in names if n]
 
 
-def note(names: list[str], failed: dict[str, dict[str, str]]) -> nodes.admonition:
+#: The note's own words, per edition (the check's ``what`` and values come from the chapter's code,
+#: which both editions share, so they stay as the code wrote them).
+WORDS = {
+    "en": {
+        "title": "Not shown by this build: ",
+        "claim": "claim “{}”",
+        "intro": (
+            "The paragraph below states a result that its hidden check did not find on the machine "
+            "that built this page (another CPU, thread count or library trains a network along "
+            "another path, like another seed)."
+        ),
+        "line": "{name}. Checked: {what}. This build: {values}.",
+        "sep": ", ",
+    },
+    "zh": {
+        "title": "本次构建没有得到这一结果：",
+        "claim": "论断“{}”",
+        "intro": (
+            "下面这段话陈述的结果，在构建本页的机器上没有通过它背后的隐藏检查"
+            "（换一种 CPU、线程数或程序库，网络的训练会走上另一条路径，就像换了一个随机种子）。"
+        ),
+        "line": "{name}。检查的是：{what}。本次构建：{values}。",
+        "sep": "，",
+    },
+}
+
+
+def note(
+    names: list[str], failed: dict[str, dict[str, str]], language: str | None = "en"
+) -> nodes.admonition:
     """The admonition shown before a paragraph whose claims did not hold in this build."""
-    title = "Not shown by this build: " + ", ".join(f"claim “{n}”" for n in names)
+    words = WORDS["zh" if (language or "en").startswith("zh") else "en"]
+    title = words["title"] + words["sep"].join(words["claim"].format(n) for n in names)
     box = nodes.admonition("", classes=[CLASS, "warning"])  # the theme draws it as a warning
     box += nodes.title(title, title)
-    intro = (
-        "The paragraph below states a result that its hidden check did not find on the machine "
-        "that built this page (another CPU, thread count or library trains a network along "
-        "another path, like another seed)."
-    )
-    box += nodes.paragraph(intro, intro)
+    box += nodes.paragraph(words["intro"], words["intro"])
     for n in names:
-        text = f"{n}. Checked: {failed[n]['what']}. This build: {failed[n]['values']}."
+        text = words["line"].format(name=n, what=failed[n]["what"], values=failed[n]["values"])
         box += nodes.paragraph(text, text)
     return box
 
@@ -99,7 +124,10 @@ class ShowClaimsNotHeld(SphinxTransform):
             if not bad:
                 continue
             parent, after = comment.parent, comment.next_node(descend=False, siblings=True)
-            parent.insert(parent.index(after) if after is not None else len(parent), note(bad, failed))
+            parent.insert(
+                parent.index(after) if after is not None else len(parent),
+                note(bad, failed, self.config.language),
+            )
             placed.update(bad)
         unplaced = sorted(set(failed) - placed)
         self.env.reidlab_claims = getattr(self.env, "reidlab_claims", {})

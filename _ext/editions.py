@@ -1,0 +1,117 @@
+"""Sphinx extension: the book in two languages from one source (English, and Chinese from
+``locales/zh_CN/LC_MESSAGES/*.po``).
+
+* **Glued numbers in translated paragraphs.** Sphinx's i18n transform parses a translated
+  paragraph anew, where myst-nb's ``{glue:text}`` role no longer sees the notebook it came from
+  ("No key ... found in glue data for this document"). The role is given a fallback: the glue
+  values myst-nb wrote for the same document (``jupyter_execute/<doc>.glue.json``, written before
+  any transform runs). The English build never needs it.
+* **A language switch on every page**: a link to the same page in the other edition, relative,
+  so it works offline and from ``file://``. The Chinese edition lives in ``zh/`` inside the
+  English site (``_build/html/zh/``), so from ``chapters/video.html`` the link is
+  ``../zh/chapters/video.html`` and back ``../../chapters/video.html``.
+
+* **Chinese search that finds the book's terms.** Sphinx indexes Chinese text with jieba, whose
+  general dictionary splits a term like 三元组损失 into pieces. The Chinese edition gives jieba the
+  Chinese names of the glossary's terms (``book_glossary``, lines ``English term · 中文名``) as a
+  user dictionary, so each term is one word of the search index.
+
+The edition (English or Chinese) follows Sphinx's ``language``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from myst_nb.core.variables import VariableOutput
+from myst_nb.ext.glue import roles, utils
+from sphinx.application import Sphinx
+
+ZH_FOLDER = "zh"  # the Chinese edition's folder inside the English site
+SWITCH = {  # edition -> (link text, its language, title of the link)
+    "en": ("中文", "zh-CN", "本页的中文版"),
+    "zh_CN": ("English", "en", "This page in English"),
+}
+
+_retrieve = utils.retrieve_glue_data
+
+
+def retrieve_glue_data(document: nodes.document, key: str) -> VariableOutput:
+    """myst-nb's lookup, then the document's glue values on disk (for translated paragraphs)."""
+    try:
+        return _retrieve(document, key)
+    except utils.RetrievalError:
+        env = getattr(document.settings, "env", None)
+        if env is None:
+            raise
+        path = Path(env.mystnb_config.output_folder, *env.docname.split("/"))
+        path = path.with_name(path.name + ".glue.json")
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        if key not in data:
+            raise
+        found = data[key]
+        return VariableOutput(found["data"], found.get("metadata", {}), nb_renderer=None, vtype="code")
+
+
+TERM = re.compile(r"^(\S[^\n]*?) · ([^\n]+)$", re.M)  # a glossary term: English · 中文 (别名)
+HAN = re.compile(r"[\u3400-\u9fff]+")
+
+
+def glossary_terms(text: str) -> list[tuple[str, list[str]]]:
+    """Each glossary term's English name and its Chinese names (``点积 (内积)`` gives two)."""
+    return [(en.strip(), HAN.findall(zh)) for en, zh in TERM.findall(text) if HAN.search(zh)]
+
+
+def search_dictionary(text: str) -> str:
+    """A jieba user dictionary (one ``word frequency`` per line) of the glossary's Chinese names,
+    frequent enough that jieba keeps each one whole."""
+    words = sorted({w for _, names in glossary_terms(text) for w in names if len(w) > 1})
+    return "".join(f"{w} 100000\n" for w in words)
+
+
+def use_search_dictionary(app: Sphinx) -> None:
+    if edition(app.config.language) != "zh_CN":
+        return
+    glossary = Path(app.srcdir, app.config.book_glossary)
+    if not glossary.is_file():
+        raise FileNotFoundError(f"book_glossary: no glossary at {glossary}")
+    path = Path(app.doctreedir, "search_terms.zh.txt")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(search_dictionary(glossary.read_text(encoding="utf-8")), encoding="utf-8")
+    app.config.html_search_options = {**(app.config.html_search_options or {}), "dict": str(path)}
+
+
+def edition(language: str | None) -> str:
+    return "zh_CN" if (language or "en").startswith("zh") else "en"
+
+
+def switch_link(pagename: str, language: str | None) -> str:
+    """The relative link from ``pagename`` to the same page in the other edition."""
+    depth = pagename.count("/")
+    if edition(language) == "en":
+        return "../" * depth + f"{ZH_FOLDER}/{pagename}.html"
+    return "../" * (depth + 1) + f"{pagename}.html"
+
+
+def add_switch(app: Sphinx, pagename: str, template: str, context: dict[str, Any], doctree: object) -> None:
+    if "body" not in context:  # search page, genindex: no page body to put it in
+        return
+    text, lang, title = SWITCH[edition(app.config.language)]
+    href = switch_link(pagename, app.config.language)
+    link = (
+        f'<p class="language-switch"><a href="{href}" hreflang="{lang}" lang="{lang}" '
+        f'title="{title}">{text}</a></p>\n'
+    )
+    context["body"] = link + context["body"]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    roles.retrieve_glue_data = retrieve_glue_data  # the roles module looks it up by this name
+    app.add_config_value("book_glossary", "chapters/glossary.md", "env")
+    app.connect("builder-inited", use_search_dictionary)
+    app.connect("html-page-context", add_switch)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
