@@ -64,8 +64,10 @@ def two_vectors(angle_deg: float, length: float) -> Figure:
 
 
 def distance_vs_length(query: torch.Tensor, gallery: torch.Tensor, same_id: torch.Tensor) -> Figure:
-    """For one query: each gallery item's distance against its feature length, for raw Euclidean
-    (left) and cosine (right) distance; the query's own identity is highlighted.
+    r"""For one query: each gallery item's distance against its feature length, for raw Euclidean
+    (left) and cosine (right) distance; the query's own identity is highlighted, and a dashed
+    line marks the query's own length (raw Euclidean distances are smallest near it, since
+    :math:`\lVert q - g \rVert \ge \lvert \lVert q \rVert - \lVert g \rVert \rvert`).
 
     Args:
         query: ``(D,)``; gallery: ``(M, D)``; same_id: ``(M,)`` bool, True where the gallery
@@ -73,6 +75,12 @@ def distance_vs_length(query: torch.Tensor, gallery: torch.Tensor, same_id: torc
     """
     from reidlab.distances import pairwise_distances
 
+    if query.ndim != 1 or gallery.ndim != 2 or gallery.shape[1] != query.shape[0]:
+        raise ValueError(
+            f"query must be (D,) and gallery (M, D), got {tuple(query.shape)} and {tuple(gallery.shape)}"
+        )
+    if same_id.dtype != torch.bool or same_id.shape != gallery.shape[:1]:
+        raise ValueError(f"same_id must be a bool tensor of shape ({gallery.shape[0]},), got {same_id.dtype}")
     lengths = gallery.norm(dim=1).numpy()
     fig, axes = figure(7.6, 3.0, ncols=2, sharex=True)
     for ax, metric, name in zip(
@@ -80,6 +88,8 @@ def distance_vs_length(query: torch.Tensor, gallery: torch.Tensor, same_id: torc
     ):
         d = pairwise_distances(query[None], gallery, metric)[0].numpy()
         mask = same_id.numpy()
+        q_len = query.norm().item()
+        ax.axvline(q_len, color=COLORS["neutral"], ls="--", lw=1, label="the query's length ‖q‖")
         ax.scatter(
             lengths[~mask], d[~mask], s=14, color=COLORS["neutral"], alpha=0.6, label="other identities"
         )

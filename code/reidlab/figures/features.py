@@ -37,8 +37,9 @@ def gradient_field(images: dict[str, torch.Tensor], step: int = 4) -> Figure:
 
 def cell_direction_field(images: dict[str, torch.Tensor], cell: int = 8) -> Figure:
     """The diary's recipe read literally: each image with one arrow per cell, the cell's gradient
-    direction measured from the centre (0° = straight outwards, drawn pointing right; 180° =
-    inwards, pointing left) and as long as :func:`reidlab.features.cell_directions` says."""
+    direction measured from the centre, drawn as a dial (0° = straight outwards, pointing right;
+    180° = inwards, pointing left; 90° pointing down, as angles turn in image coordinates) and as
+    long as :func:`reidlab.features.cell_directions` says."""
     fig, axes = figure(3.2 * len(images), 3.4, layout=None, ncols=len(images))
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.9, wspace=0.08)
     for ax, (title, img) in zip(np.atleast_1d(axes), images.items(), strict=True):
@@ -53,7 +54,7 @@ def cell_direction_field(images: dict[str, torch.Tensor], cell: int = 8) -> Figu
             xs,
             ys,
             v[..., 0] * scale,
-            -v[..., 1] * scale,
+            v[..., 1] * scale,  # rows run downwards: 90° is drawn pointing down
             color="#0072B2",
             angles="xy",
             scale_units="xy",
