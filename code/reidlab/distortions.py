@@ -2,7 +2,8 @@
 
 Chapter *L1, L2, Huber and SSIM*: MSE cannot tell a brightness change from noise or blur of the
 same size, SSIM can. Each distortion has a strength ``t >= 0`` (0: no change);
-:func:`at_mse` finds by bisection the strength that gives a chosen MSE.
+:func:`at_mse` finds by bisection the strength that gives a chosen MSE. :func:`bending_share`
+finds the windows of an image that hold edges or fine texture, to read an SSIM map by region.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 
+from reidlab._checks import check_float_tensor
 from reidlab.filters import gaussian_blur
 
 Distortion = Callable[[torch.Tensor, float], torch.Tensor]
@@ -77,3 +79,36 @@ def strength_at_mse(
         else:
             hi = mid
     return (lo + hi) / 2
+
+
+def bending_share(
+    img: torch.Tensor, window: int = 11, threshold: float = 0.05, columns: bool = False
+) -> torch.Tensor:
+    r"""The share of pixels in every ``window`` x ``window`` window of a grey image ``(1, H, W)``
+    or ``(H, W)`` where the image bends sharply: a ``(H - window + 1, W - window + 1)`` map,
+    laid out like :func:`reidlab.losses.ssim.ssim_map` (whose windows are 11 x 11).
+
+    A pixel *bends* where the second difference along its row,
+    :math:`|x_{i,j-1} - 2x_{i,j} + x_{i,j+1}|`, is above ``threshold`` (with ``columns``, or the
+    one along its column). A flat region or a smooth gradient bends nowhere, a step edge only at
+    the two pixels beside it, and vertical stripes a few pixels wide at most pixels: windows
+    with a share above one half hold such fine texture, and with ``columns`` a share above 0
+    marks the windows that hold an edge.
+    """
+    check_float_tensor(img, "img")
+    if img.ndim == 3 and img.shape[0] == 1:
+        img = img[0]
+    if img.ndim != 2:
+        raise ValueError(f"img must be (H, W) or (1, H, W), got shape {tuple(img.shape)}")
+    if not 3 <= min(img.shape):
+        raise ValueError(f"img must be at least 3 x 3, got shape {tuple(img.shape)}")
+    if not 1 <= window <= min(img.shape):
+        raise ValueError(f"window must be between 1 and the image's side {min(img.shape)}, got {window}")
+    if not threshold >= 0:
+        raise ValueError(f"threshold must be at least 0, got {threshold}")
+    rows = F.pad((img[:, :-2] - 2 * img[:, 1:-1] + img[:, 2:]).abs(), (1, 1))  # (H, W)
+    bend = rows
+    if columns:
+        bend = torch.maximum(rows, F.pad((img[:-2] - 2 * img[1:-1] + img[2:]).abs(), (0, 0, 1, 1)))
+    bent = (bend > threshold).to(img.dtype)  # the border pixels count as not bending
+    return F.avg_pool2d(bent[None, None], window, stride=1)[0, 0]

@@ -61,12 +61,19 @@ def add_noise(clean: torch.Tensor, sigma: float, generator: torch.Generator) -> 
 
 
 def train_denoiser(
-    loss: str, clean: torch.Tensor, sigma: float = 0.1, steps: int = 150, batch: int = 4, seed: int = 0
+    loss: str,
+    clean: torch.Tensor,
+    sigma: float = 0.1,
+    steps: int = 150,
+    batch: int = 4,
+    channels: int = 16,
+    seed: int = 0,
 ) -> Denoiser:
-    """Train a :class:`Denoiser` on ``clean`` images ``(N, 1, H, W)`` with fresh noise per step."""
+    """Train a :class:`Denoiser` of ``channels`` hidden channels on ``clean`` images
+    ``(N, 1, H, W)``, ``batch`` images a step, each with fresh noise."""
     fn = image_loss(loss)
     torch.manual_seed(seed)  # the model's initial weights
-    net = Denoiser()
+    net = Denoiser(channels)
     g = torch.Generator().manual_seed(seed)
     train(
         net,
@@ -86,12 +93,14 @@ def train_mapping(
     """Fit one linear 7 x 7 filter mapping ``inputs`` to ``targets`` under ``loss``.
 
     The simplest image-to-image model: for L1 and L2 the fit is convex, so what it converges to
-    is the loss's own answer to the task, not an accident of training.
+    is the loss's own answer to the task, not an accident of training. Every step sees all the
+    pairs (full batch): with random mini-batches the L2 fit would follow the share of left and
+    right targets in the last few batches instead of settling on the data's.
     """
     fn = image_loss(loss)
     torch.manual_seed(seed)  # the model's initial weights
     net = nn.Conv2d(1, 1, 7, padding=3)
-    train(net, lambda m, x, y: fn(m(x), y), (inputs, targets), steps=steps, lr=2e-2, batch_size=64, seed=seed)
+    train(net, lambda m, x, y: fn(m(x), y), (inputs, targets), steps=steps, lr=2e-2, seed=seed)
     return net
 
 
@@ -116,17 +125,26 @@ def compare_losses(
     seeds: Sequence[int] = (0, 1, 2),
     sigma: float = 0.1,
     steps: int = 150,
+    batch: int = 4,
+    channels: int = 16,
 ) -> tuple[dict[str, torch.Tensor], dict[str, Denoiser]]:
     """Train a :class:`Denoiser` with every loss of :data:`IMAGE_LOSSES`, once per seed, and
     score it on noisy copies of ``test_set``. Returns ``{loss: (len(seeds), 3)}`` holding, per
     seed, the PSNR (dB), the SSIM and the mean offset (output minus clean image, averaged), and
-    the networks of the first seed, to look at."""
+    the networks of the first seed, to look at. :func:`format_results` prints it."""
+    if len(seeds) == 0:
+        raise ValueError("seeds must name at least one seed")
+    for name, t in (("train_set", train_set), ("test_set", test_set)):
+        if not isinstance(t, torch.Tensor) or t.ndim != 4 or t.shape[1] != 1:
+            raise ValueError(f"{name} must be grey images (N, 1, H, W), got {getattr(t, 'shape', t)!r}")
     noisy = add_noise(test_set, sigma, torch.Generator().manual_seed(1))  # as denoising_scores
     results, first = {}, {}
     for loss in IMAGE_LOSSES:
         rows = []
         for seed in seeds:
-            net = train_denoiser(loss, train_set, sigma=sigma, steps=steps, seed=seed)
+            net = train_denoiser(
+                loss, train_set, sigma=sigma, steps=steps, batch=batch, channels=channels, seed=seed
+            )
             first.setdefault(loss, net)
             p, s = denoising_scores(net, test_set, sigma)
             with torch.no_grad():
@@ -134,3 +152,27 @@ def compare_losses(
             rows.append([p, s, offset])
         results[loss] = torch.tensor(rows, dtype=torch.float64)
     return results, first
+
+
+#: The columns of :func:`compare_losses`' results, as :func:`format_results` names them.
+MEASURES = ("PSNR (dB)", "SSIM", "mean offset")
+
+
+def format_results(results: dict[str, torch.Tensor], seeds: Sequence[int]) -> str:
+    """The results of :func:`compare_losses` as text: a block per measure, a row per loss, a
+    column per seed, then the mean and the sample standard deviation (n - 1) over the seeds."""
+    seeds = list(seeds)
+    if any(r.ndim != 2 or r.shape != (len(seeds), len(MEASURES)) for r in results.values()):
+        raise ValueError(f"results must hold one (len(seeds), {len(MEASURES)}) tensor per loss")
+    digits = {"PSNR (dB)": "7.2f", "SSIM": "7.3f", "mean offset": "+7.3f"}
+    lines = []
+    for col, measure in enumerate(MEASURES):
+        fmt = digits[measure]
+        lines.append(f"{measure:13s}" + "".join(f"{f'seed {s}':>9s}" for s in seeds) + "   mean ± sd")
+        for loss, r in results.items():
+            v = r[:, col]
+            sd = v.std().item() if len(seeds) > 1 else float("nan")
+            cells = "".join(f"  {x:{fmt}}" for x in v.tolist())
+            lines.append(f"{loss:13s}{cells}  {v.mean().item():{fmt}} ± {sd:.{fmt[-2]}f}")
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -126,3 +126,43 @@ def test_outlier_grid_holds_each_frames_fits() -> None:
 def test_models_output_one_score_per_point() -> None:
     x = torch.randn(5, 2)
     assert linear_classifier()(x).shape == (5,) and mlp_classifier(hidden=4)(x).shape == (5,)
+
+
+def test_outlier_accuracy_and_format_seeds() -> None:
+    from reidlab.classify import format_seeds, outlier_accuracy
+
+    accs = outlier_accuracy([5], [0, 9], seeds=(0, 1))
+    assert set(accs) == {(5, 0), (5, 9)} and all(a.shape == (2,) for a in accs[(5, 9)].values())
+    # the far outlier costs the exponential loss accuracy on both seeds
+    assert (accs[(5, 9)]["exponential"] < accs[(5, 0)]["exponential"]).all()
+    text = format_seeds(accs[(5, 9)], (0, 1))
+    assert "seed 0" in text and "seed 1" in text and len(text.splitlines()) == 1 + len(TRAINABLE)
+    a = torch.tensor([0.5, 0.7], dtype=torch.float64)
+    assert "0.600 ± 0.141" in format_seeds({"hinge": a}, (0, 1))  # sample std (n - 1)
+    with pytest.raises(ValueError, match="one accuracy per seed"):
+        format_seeds({"hinge": a}, (0, 1, 2))
+
+
+@pytest.mark.parametrize("loss", TRAINABLE)
+def test_fit_many_equals_one_fit_per_data_set(loss: str) -> None:
+    from reidlab.classify import fit_many
+
+    datasets = [two_class(ratio=5, n_outliers=1, outlier_distance=9.0, seed=s) for s in (0, 1, 2)]
+    for balance in (False, True):
+        many = fit_many(loss, datasets, [10, 11, 12], steps=40, balance=balance)
+        for net, data, seed in zip(many, datasets, (10, 11, 12), strict=True):
+            one = fit(loss, data, seed=seed, steps=40, balance=balance)
+            assert torch.allclose(net.net.weight, one.net.weight, atol=1e-5)
+            assert torch.allclose(net.net.bias, one.net.bias, atol=1e-5)
+
+
+def test_fit_many_rejects_mismatched_input() -> None:
+    from reidlab.classify import fit_many
+
+    a, b = two_class(ratio=5, seed=0), two_class(ratio=10, seed=0)
+    with pytest.raises(ValueError, match="one seed per data set"):
+        fit_many("logistic", [a], [0, 1])
+    with pytest.raises(ValueError, match="same shape"):
+        fit_many("logistic", [a, b], [0, 1])
+    with pytest.raises(ValueError, match="cannot be trained"):
+        fit_many("0-1", [a], [0])

@@ -51,8 +51,30 @@ def test_compare_losses_scores_every_loss_on_every_seed() -> None:
     from reidlab.restore import IMAGE_LOSSES, compare_losses
 
     clean = torch.stack([scene(168, s) for s in range(2)])
-    results, nets = compare_losses(clean, clean[:1], seeds=(0, 1), steps=3)
+    results, nets = compare_losses(clean, clean[:1], seeds=(0, 1), steps=3, batch=2, channels=4)
     assert set(results) == set(IMAGE_LOSSES) == set(nets)
     assert all(r.shape == (2, 3) for r in results.values())
     assert all((r[:, 0] > 10).all() and (r[:, 1] > 0).all() for r in results.values())  # PSNR, SSIM
     assert not torch.equal(results["L2"][0], results["L2"][1])  # the seeds differ
+
+
+def test_format_results_shows_every_seed_and_the_sample_spread() -> None:
+    from reidlab.restore import format_results
+
+    r = torch.tensor([[28.0, 0.70, 0.01], [30.0, 0.80, -0.01]], dtype=torch.float64)
+    text = format_results({"L2": r}, seeds=(100, 101))
+    assert "seed 100" in text and "seed 101" in text
+    psnr_line = next(line for line in text.splitlines() if line.startswith("L2") and "28.00" in line)
+    assert "29.00 ± 1.41" in psnr_line  # sample standard deviation (n - 1) of 28 and 30
+    with pytest.raises(ValueError, match="one"):
+        format_results({"L2": r}, seeds=(0, 1, 2))
+
+
+def test_compare_losses_rejects_bad_input() -> None:
+    from reidlab.restore import compare_losses
+
+    clean = torch.zeros(2, 1, 168, 168)
+    with pytest.raises(ValueError, match="seeds"):
+        compare_losses(clean, clean, seeds=())
+    with pytest.raises(ValueError, match="test_set"):
+        compare_losses(clean, torch.zeros(2, 168, 168), seeds=(0,))
