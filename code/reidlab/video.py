@@ -31,7 +31,7 @@ Distances are measured in units of the clip's median :math:`d_t` from the plain 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -226,11 +226,19 @@ def train_spatial(
     return net.eval()
 
 
+def half_size(clips: torch.Tensor) -> torch.Tensor:
+    """Clips ``(N, T, C, H, W)`` at half the height and width (means of 2 x 2 pixels)."""
+    if clips.ndim != 5 or clips.shape[-1] % 2 or clips.shape[-2] % 2:
+        raise ValueError(f"clips must be (N, T, C, H, W) with even H and W, got {tuple(clips.shape)}")
+    small = F.avg_pool2d(clips.flatten(0, 1), 2)
+    return small.view(*clips.shape[:3], *small.shape[-2:])
+
+
 def motion_input(flows: torch.Tensor, window: int = 3) -> torch.Tensor:
     """Flows ``(N, T - 1, 2, H, W)`` as overlapping windows of ``window`` consecutive flow fields
     stacked as channels: ``(N, T - window, 2 window, H, W)``. A window sees how the motion
     changes over a few frames; averaging over windows makes the clip feature the same wherever
-    in its stride cycle the clip starts."""
+    in its step cycle the clip starts."""
     if flows.ndim != 5 or flows.shape[2] != 2:
         raise ValueError(f"flows must be (N, T - 1, 2, H, W), got {tuple(flows.shape)}")
     if not 1 <= window <= flows.shape[1]:
@@ -297,12 +305,20 @@ def motion_features(
     return torch.cat([_clip_embedding(net, x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
 
 
-def fuse(*features: torch.Tensor) -> torch.Tensor:
-    """Late fusion: unit-length features ``(N, D_i)`` of each stream, concatenated and scaled to
-    unit length, so the squared distance is the mean of the streams' squared distances."""
-    if not features or any(f.shape[0] != features[0].shape[0] for f in features):
-        raise ValueError("need one or more feature tensors with the same number of clips")
-    return torch.cat([F.normalize(f, dim=1) for f in features], dim=1) / len(features) ** 0.5
+def fuse(*features: torch.Tensor, weights: Sequence[float] | None = None) -> torch.Tensor:
+    r"""Late fusion of unit-length features ``(N, D_i)``, one per stream: each scaled by
+    :math:`\sqrt{w_i}` and concatenated, with weights :math:`w_i \ge 0` summing to 1 (``None``:
+    equal weights). The result has unit length and its squared distances are the weighted means
+    of the streams' squared distances, :math:`d^2 = \sum_i w_i d_i^2`."""
+    if not features or any(f.ndim != 2 or f.shape[0] != features[0].shape[0] for f in features):
+        raise ValueError("need one or more feature tensors (N, D_i) with the same number of clips")
+    if weights is None:
+        weights = [1.0] * len(features)
+    w = torch.as_tensor(weights, dtype=torch.float64)
+    if w.ndim != 1 or len(w) != len(features) or not torch.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"weights must be one non-negative number per stream, not all 0, got {weights!r}")
+    w = (w / w.sum()).tolist()
+    return torch.cat([wi**0.5 * F.normalize(f, dim=1) for wi, f in zip(w, features, strict=True)], dim=1)
 
 
 def rank_clips(
@@ -323,15 +339,15 @@ def rank_clips(
 
 def query_subsets(world: ToyVideo) -> dict[str, torch.Tensor]:
     """Boolean masks over ``world.query``: every query; the queries whose person has a look-alike
-    (who walks differently); the queries whose person has a gait twin (who looks different)."""
+    (who walks differently); the queries whose person has a walk-alike (who looks different)."""
     people = world.test_walkers
     look_alikes = {p for pair in people.look_alikes for p in pair}
-    twins = {p for pair in people.gait_twins for p in pair}
+    walk_alikes = {p for pair in people.walk_alikes for p in pair}
     pids = world.query.pids.tolist()
     return {
         "all": torch.ones(len(pids), dtype=torch.bool),
         "look-alikes": torch.tensor([p in look_alikes for p in pids]),
-        "gait twins": torch.tensor([p in twins for p in pids]),
+        "walk-alikes": torch.tensor([p in walk_alikes for p in pids]),
     }
 
 
@@ -355,6 +371,83 @@ def score_streams(
     )
 
 
+def fusion_curve(
+    spatial: tuple[torch.Tensor, torch.Tensor],
+    motion: tuple[torch.Tensor, torch.Tensor],
+    alphas: Sequence[float],
+    world: ToyVideo,
+    query: ClipSet,
+    gallery: ClipSet,
+) -> torch.Tensor:
+    r"""Rank-1 and mAP ``(alphas, subsets, 2)`` of the fused features
+    :math:`d^2 = (1 - \alpha)\, d_\text{spatial}^2 + \alpha\, d_\text{motion}^2` for each
+    :math:`\alpha` of ``alphas`` (in [0, 1]; 0: the spatial stream alone, 1: motion alone, 0.5:
+    :func:`fuse` with equal weights), from each stream's ``(query, gallery)`` clip features, on
+    each of :func:`query_subsets`."""
+    if not alphas or any(not 0 <= a <= 1 for a in alphas):
+        raise ValueError(f"alphas must be numbers in [0, 1], got {alphas!r}")
+    streams = {
+        i: tuple(fuse(s, m, weights=[1 - a, a]) for s, m in zip(spatial, motion, strict=True))
+        for i, a in enumerate(alphas)
+    }
+    return score_streams(streams, world, query, gallery)
+
+
+def rank1_hits(
+    streams: dict[str, tuple[torch.Tensor, torch.Tensor]], query: ClipSet, gallery: ClipSet
+) -> torch.Tensor:
+    """Which queries each stream gets right at rank 1: ``(streams, queries)`` booleans, from each
+    stream's ``(query, gallery)`` clip features (the same ranking as :func:`score_streams`)."""
+    return torch.stack(
+        [
+            rank_clips(q, g, query.pids, gallery.pids, query.camids, gallery.camids).first_match == 0
+            for q, g in streams.values()
+        ]
+    )
+
+
+def closer_than_partner(
+    query_features: torch.Tensor,
+    gallery_features: torch.Tensor,
+    query: ClipSet,
+    gallery: ClipSet,
+    pairs: list[tuple[int, int]],
+) -> torch.Tensor:
+    """For every query whose person is in one of ``pairs`` (e.g. ``world.test_walkers.walk_alikes``):
+    is the person's nearest gallery clip nearer than the partner's nearest gallery clip? One
+    boolean per such query, in query order. A feature that sees only what the two share (the
+    gait, for walk-alikes) cannot tell them apart: about half the answers are ``True``."""
+    if any(len(pair) != 2 or pair[0] == pair[1] for pair in pairs):
+        raise ValueError(f"pairs must hold pairs of two different people, got {pairs!r}")
+    partner = {a: b for pair in pairs for a, b in (tuple(pair), tuple(pair)[::-1])}
+    d = batch_distances(torch.cat([query_features, gallery_features]))[: len(query), len(query) :]
+    out = []
+    for i, pid in enumerate(query.pids.tolist()):
+        if pid not in partner:
+            continue
+        own, other = gallery.pids == pid, gallery.pids == partner[pid]
+        if not own.any() or not other.any():
+            raise ValueError(f"person {pid} or their partner has no clip in the gallery")
+        out.append(bool(d[i, own].min() < d[i, other].min()))
+    return torch.tensor(out, dtype=torch.bool)
+
+
+def _refresh(
+    net: nn.Module,
+    clean: torch.Tensor,
+    clips: ClipSet,
+    size: Callable[[torch.Tensor], torch.Tensor] = lambda clips: clips,
+) -> torch.Tensor:
+    """The frame features of ``clips`` (``size``d for ``net``) from those of the same clips
+    uncorrupted, ``clean`` ``(N, T, D)``: only the corrupted frames go through ``net`` again
+    (each frame's feature depends on that frame alone)."""
+    features = clean.clone()
+    hit = clips.corrupted
+    if hit.any():
+        features[hit] = frame_features(net, size(clips.clips[hit][:, None]))[:, 0]
+    return features
+
+
 #: The frame-weighting schemes of the experiment: keyword arguments of :func:`pool_frames`.
 #: The far-first weights are taken once, from the plain mean, as the exponential loss weighs a
 #: point by its current error; iterated, they chase the outliers and swing back.
@@ -375,20 +468,30 @@ def weighting_curves(
     corrupted: tuple[int, ...],
     seed: int = 0,
     learned: str = "quality",
+    half: bool = False,
 ) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
     """For each number ``k`` in ``corrupted``: corrupt ``k`` frames of every test clip (query and
     gallery, from ``seed``), pool the frame features of ``net`` with each of :data:`SCHEMES`
     and with the learned pooling ``quality`` (:class:`QualityPooling` or :class:`ContextPooling`,
-    reported as ``learned``), and score. Returns ``{scheme: (len(corrupted), 2)}`` of rank-1 and
-    mAP, and ``{scheme: (len(corrupted),)}``: the mean share of a clip's weight on its corrupted
-    frames."""
+    reported as ``learned``), and score. With ``half``, ``net`` sees the clips at half size
+    (:func:`half_size`, after the corruption). Returns ``{scheme: (len(corrupted), 2)}`` of
+    rank-1 and mAP, and ``{scheme: (len(corrupted),)}``: the mean share of a clip's weight on its
+    corrupted frames."""
     scores: dict[str, list[list[float]]] = {name: [] for name in [*SCHEMES, learned]}
     shares: dict[str, list[float]] = {name: [] for name in scores}
+    size = half_size if half else (lambda clips: clips)
+    clean = {
+        "query": frame_features(net, size(world.query.clips)),
+        "gallery": frame_features(net, size(world.gallery.clips)),
+    }
     for k in corrupted:
         g = torch.Generator().manual_seed(seed * 1000 + k)
         query = corrupt(world.query, world.cameras, g, n_frames=k)
         gallery = corrupt(world.gallery, world.cameras, g, n_frames=k)
-        fq, fg = frame_features(net, query.clips), frame_features(net, gallery.clips)
+        fq, fg = (
+            _refresh(net, clean[name], split, size)
+            for name, split in (("query", query), ("gallery", gallery))
+        )
         for name in scores:
             if name == learned:
                 (zq, wq), zg = (quality(fq), quality.weights(fq)), quality(fg)

@@ -7,13 +7,13 @@ between steps). Two kinds of pairs make the point of the chapter:
 
 * **look-alikes** (one detail of clothing apart, as in the still images) that **walk
   differently**: their gaits are drawn apart on purpose;
-* **gait twins**: people who look different but **walk alike** (one copies the other's gait).
+* **walk-alikes**: people who look different but **walk alike** (one copies the other's gait).
 
 Frame :math:`t` of a clip, with phase :math:`\phi` drawn per clip:
 
 .. math::
 
-    \text{stride}(t) = s \sin(2\pi c\, t + \phi), \qquad
+    \text{swing}(t) = s \sin(2\pi c\, t + \phi), \qquad
     \text{sink}(t) = b\, |\sin(2\pi c\, t + \phi)|, \qquad
     x(t) = x_0 + v\,(t - \tfrac{T-1}{2})
 
@@ -54,7 +54,7 @@ KINDS = ("occlusion", "miss", "blur")
 @dataclass(frozen=True)
 class Gait:
     """How a person walks: ``cadence`` (leg-swing cycles per frame), ``swing`` (how far a foot
-    swings, in body heights) and ``bob`` (how far the body sinks at the widest stride)."""
+    swings, in body heights) and ``bob`` (how far the body sinks when the legs are furthest apart)."""
 
     cadence: float
     swing: float
@@ -85,21 +85,21 @@ def gait_distance(a: Gait, b: Gait) -> float:
 @dataclass(frozen=True)
 class Walkers:
     """People for clips: ``identities[i]`` walks with ``gaits[i]``. ``look_alikes`` and
-    ``gait_twins`` are index pairs ``(i, j)``: one detail of clothing apart but walking
+    ``walk_alikes`` are index pairs ``(i, j)``: one detail of clothing apart but walking
     differently (gait distance at least 0.4), and looking different but walking alike."""
 
     identities: list[Identity]
     gaits: list[Gait]
     look_alikes: list[tuple[int, int]]
-    gait_twins: list[tuple[int, int]]
+    walk_alikes: list[tuple[int, int]]
 
 
-def walkers(n: int, look_alike_share: float, gait_twin_share: float, g: torch.Generator) -> Walkers:
+def walkers(n: int, look_alike_share: float, walk_alike_share: float, g: torch.Generator) -> Walkers:
     """``n`` people; look-alike pairs as in :func:`reidlab.pedestrians.identities`, each walking
-    differently; then, with probability ``gait_twin_share``, a person (not in a pair yet) copies
+    differently; then, with probability ``walk_alike_share``, a person (not in a pair yet) copies
     the gait of the person before (who looks different)."""
     people = identities(n, look_alike_share, g)
-    gaits, look_alikes, twins = [], [], []
+    gaits, look_alikes, alike = [], [], []
     paired: set[int] = set()
     for i, person in enumerate(people):
         gait = random_gait(g)
@@ -108,12 +108,12 @@ def walkers(n: int, look_alike_share: float, gait_twin_share: float, g: torch.Ge
                 gait = random_gait(g)
             look_alikes.append((i - 1, i))
             paired |= {i - 1, i}
-        elif i and i - 1 not in paired and torch.rand(1, generator=g).item() < gait_twin_share:
+        elif i and i - 1 not in paired and torch.rand(1, generator=g).item() < walk_alike_share:
             gait = gaits[i - 1]
-            twins.append((i - 1, i))
+            alike.append((i - 1, i))
             paired |= {i - 1, i}
         gaits.append(gait)
-    return Walkers(people, gaits, look_alikes, twins)
+    return Walkers(people, gaits, look_alikes, alike)
 
 
 def walk_poses(gaits: list[Gait], frames: int, g: torch.Generator) -> Pose:
@@ -194,7 +194,7 @@ def toy_video(
     n_cameras: int = 6,
     frames: int = 8,
     look_alike_share: float = 0.3,
-    gait_twin_share: float = 0.3,
+    walk_alike_share: float = 0.3,
     size: tuple[int, int] = (64, 32),
     seed: int = 0,
 ) -> ToyVideo:
@@ -203,15 +203,15 @@ def toy_video(
     check_world(n_train_ids, n_test_ids, n_cameras)
     if frames < 2:
         raise ValueError(f"frames must be at least 2 (a clip shows motion), got {frames}")
-    for name, share in (("look_alike_share", look_alike_share), ("gait_twin_share", gait_twin_share)):
+    for name, share in (("look_alike_share", look_alike_share), ("walk_alike_share", walk_alike_share)):
         if not 0 <= share < 1:
             raise ValueError(f"{name} must be in [0, 1), got {share}")
     if len(size) != 2 or min(size) < 16 or size[0] % 8 or size[1] % 8:
         raise ValueError(f"size must be (height, width), multiples of 8 and at least 16, got {size}")
     g = torch.Generator().manual_seed(seed)
     cameras = [random_camera(g) for _ in range(n_cameras)]
-    train_people = walkers(n_train_ids, look_alike_share, gait_twin_share, g)
-    test_people = walkers(n_test_ids, look_alike_share, gait_twin_share, g)
+    train_people = walkers(n_train_ids, look_alike_share, walk_alike_share, g)
+    test_people = walkers(n_test_ids, look_alike_share, walk_alike_share, g)
     train = film(train_people, cameras, frames, size, g)
     test = film(test_people, cameras, frames, size, g)
     first = torch.ones(len(test), dtype=torch.bool)

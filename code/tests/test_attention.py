@@ -84,3 +84,22 @@ def test_bad_input_is_rejected():
         dot_product_attention(q * float("nan"), k, v)
     with pytest.raises(ValueError, match="expected query"):
         AdditiveAttention(8, 8)(q, k, v)
+
+
+def test_the_word_strip_outlines_the_named_shape_and_says_its_share():
+    from reidlab.captioning import attention_on_named_shape
+    from reidlab.data import caption_scenes
+    from reidlab.figures.attention import attention_example, attention_strip
+
+    scenes = caption_scenes(1, seed=0)
+    words = scenes.words(0)
+    weights = torch.softmax(torch.randn(9, 36, generator=torch.Generator().manual_seed(0)), dim=-1)
+    fig = attention_strip(scenes.images[0], words, weights, scenes.masks[0])
+    assert len(fig.axes) == len(words) + 1
+    shares = attention_on_named_shape(weights[None], scenes.masks[:1], scenes.tokens[:1])
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[0] == f"{words[0]}\n{float(shares[0]):.0%} on it" and titles[-1] == "<end>"
+    assert all(len(ax.collections) == 1 for ax in fig.axes[:-1])  # one outline per named word
+    assert not fig.axes[-1].collections
+    examples = {"A": (scenes.images[0], words, weights, "", scenes.masks[0])}
+    assert "on the outline" in attention_example("A", 1, examples=examples).axes[0].get_title()

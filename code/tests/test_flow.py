@@ -98,3 +98,14 @@ def test_bad_input_is_rejected():
         lucas_kanade(torch.full((1, 8, 8), float("nan")), torch.rand(1, 8, 8))
     with pytest.raises(ValueError, match="clips"):
         clip_flows(torch.rand(2, 1, 3, 8, 8))
+
+
+def test_the_flow_key_has_the_colour_of_each_direction():
+    from reidlab.figures.video import flow_colours, flow_key
+
+    key = flow_key(41)
+    assert key.shape == (41, 41, 4) and key[0, 0, 3] == 0 and key[20, 20, 3] == 1  # a disc
+    right, down = key[20, 40, :3], key[40, 20, :3]  # on the rim: full length
+    assert np.allclose(right, flow_colours(torch.tensor([1.0, 0.0]).view(2, 1, 1), 1.0)[0, 0])
+    assert np.allclose(down, flow_colours(torch.tensor([0.0, 1.0]).view(2, 1, 1), 1.0)[0, 0])
+    assert np.allclose(key[20, 20, :3], 0.0, atol=1e-6)  # no motion: black

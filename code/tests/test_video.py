@@ -8,12 +8,17 @@ from reidlab.video import (
     ContextPooling,
     QualityPooling,
     close_first_loss,
+    closer_than_partner,
+    frame_features,
     frame_weights,
     fuse,
+    half_size,
     motion_input,
     pool_frames,
     query_subsets,
+    rank1_hits,
     robust_mean,
+    score_streams,
     train_motion,
     train_spatial,
     weighting_curves,
@@ -123,6 +128,28 @@ def test_fused_squared_distance_is_the_mean_of_the_streams(seed):
     assert torch.isclose(d2(f), (d2(a) + d2(b)) / 2)
 
 
+@given(st.integers(0, 10_000), st.floats(0.0, 1.0))
+@settings(max_examples=25, deadline=None)
+def test_weighted_fusion_weighs_the_squared_distances(seed, alpha):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.nn.functional.normalize(torch.randn(2, 5, generator=g, dtype=torch.float64), dim=1)
+    b = torch.nn.functional.normalize(torch.randn(2, 3, generator=g, dtype=torch.float64), dim=1)
+    f = fuse(a, b, weights=[1 - alpha, alpha])
+    d2 = lambda z: (z[0] - z[1]).pow(2).sum()  # noqa: E731
+    assert torch.isclose(d2(f), (1 - alpha) * d2(a) + alpha * d2(b))
+    assert torch.allclose(f.norm(dim=1), torch.ones(2, dtype=torch.float64))
+    assert torch.allclose(fuse(a, b, weights=[2.0, 2.0]), fuse(a, b))  # only the ratio counts
+
+
+def test_fusion_rejects_bad_weights():
+    a, b = torch.randn(3, 4), torch.randn(3, 2)
+    for bad in ([1.0], [-0.5, 1.5], [0.0, 0.0], [float("nan"), 1.0]):
+        with pytest.raises(ValueError, match="weights"):
+            fuse(a, b, weights=bad)
+    with pytest.raises(ValueError, match="same number of clips"):
+        fuse(a, torch.randn(2, 2))
+
+
 def test_quality_pooling_is_a_softmax_over_frames():
     q = QualityPooling(8)
     x = torch.randn(3, 5, 8)
@@ -160,6 +187,48 @@ def test_subsets_and_curves_on_a_small_world(world):
     assert torch.isclose(shares["mean"][1], torch.tensor(2 / 5))  # 2 of 5 frames, equal weights
 
 
+def test_rank1_hits_agree_with_the_rank_1_score(world):
+    q, gal = world.query, world.gallery
+    g = torch.Generator().manual_seed(0)
+    random = [torch.nn.functional.normalize(torch.randn(len(s), 8, generator=g), dim=1) for s in (q, gal)]
+    exact = [random[0], random[1].clone()]
+    for i, pid in enumerate(q.pids.tolist()):  # one clip of each person sits on its query
+        exact[1][(gal.pids == pid).nonzero()[0]] = random[0][i]
+    streams = {"random": random, "exact": exact}
+    hits = rank1_hits(streams, q, gal)
+    assert hits.shape == (2, len(q)) and hits[1].all()
+    scores = score_streams(streams, world, q, gal)
+    assert torch.allclose(hits.double().mean(dim=1), scores[:, 0, 0].double())
+
+
+def test_closer_than_partner_compares_the_nearest_clips(world):
+    q, gal = world.query, world.gallery
+    a, b = q.pids[:2].tolist()
+    e = torch.eye(4)
+    zq = e[[3] * len(q)]
+    zq[0], zq[1] = e[0], e[1]  # the queries of a and b
+    zg = e[[3] * len(gal)]
+    zg[gal.pids == a] = e[0]  # a's clips on a's query; b's clips as far from b as a's are
+    zg[gal.pids == b] = e[2]
+    assert closer_than_partner(zq, zg, q, gal, [(a, b)]).tolist() == [True, False]  # a tie is no win
+    zg[gal.pids == b] = e[1]
+    assert closer_than_partner(zq, zg, q, gal, [(b, a)]).tolist() == [True, True]
+    assert closer_than_partner(zq, zg, q, gal, []).tolist() == []
+    with pytest.raises(ValueError, match="pairs"):
+        closer_than_partner(zq, zg, q, gal, [(a, a)])
+
+
+def test_only_the_corrupted_frames_are_computed_again(world):
+    from reidlab.video import _refresh
+    from reidlab.walking import corrupt
+
+    net = train_spatial(world.train.clips, world.train.pids, seed=0, steps=1, p=4, frames=2)
+    hit = corrupt(world.query, world.cameras, torch.Generator().manual_seed(0), n_frames=2)
+    clean = frame_features(net, world.query.clips)
+    assert torch.allclose(_refresh(net, clean, hit), frame_features(net, hit.clips), atol=1e-6)
+    assert torch.equal(_refresh(net, clean, world.query), clean)  # nothing corrupted
+
+
 def test_context_pooling_reads_the_clip_in_order():
     torch.manual_seed(0)
     x = torch.randn(2, 6, 8)
@@ -181,3 +250,12 @@ def test_pooling_trains_along_with_the_frame_network(world):
     train_spatial(world.train.clips, world.train.pids, seed=2, steps=2, p=4, frames=3, pooling=pooling)
     assert any(not torch.equal(a, b) for a, b in zip(before, pooling.parameters(), strict=True))
     assert not pooling.training
+
+
+def test_half_size_averages_two_by_two_pixels():
+    clips = torch.arange(2 * 3 * 1 * 4 * 2, dtype=torch.float32).view(2, 3, 1, 4, 2)
+    small = half_size(clips)
+    assert small.shape == (2, 3, 1, 2, 1)
+    assert torch.isclose(small[0, 0, 0, 0, 0], clips[0, 0, 0, :2, :].mean())
+    with pytest.raises(ValueError, match="even"):
+        half_size(torch.zeros(1, 2, 3, 5, 4))

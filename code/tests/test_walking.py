@@ -37,13 +37,13 @@ def test_shapes_and_split(world):
         assert len(others) >= 1 and cam not in others.tolist()  # the match is in another camera
 
 
-def test_look_alikes_walk_differently_and_gait_twins_alike():
+def test_look_alikes_walk_differently_and_walk_alikes_alike():
     people = toy_video(n_train_ids=60, n_test_ids=2, n_cameras=2, frames=2, seed=0).train_walkers
-    assert people.look_alikes and people.gait_twins
+    assert people.look_alikes and people.walk_alikes
     for i, j in people.look_alikes:
         assert len(differences(people.identities[i], people.identities[j])) == 1
         assert gait_distance(people.gaits[i], people.gaits[j]) >= 0.4
-    for i, j in people.gait_twins:
+    for i, j in people.walk_alikes:
         assert people.gaits[i] == people.gaits[j]
         assert len(differences(people.identities[i], people.identities[j])) >= 1
 
@@ -119,8 +119,8 @@ def test_motion_blur_keeps_flat_images_and_smears_edges():
 def test_toy_video_rejects_bad_arguments():
     with pytest.raises(ValueError, match="frames"):
         toy_video(frames=1)
-    with pytest.raises(ValueError, match="gait_twin_share"):
-        toy_video(gait_twin_share=1.0)
+    with pytest.raises(ValueError, match="walk_alike_share"):
+        toy_video(walk_alike_share=1.0)
     with pytest.raises(ValueError, match="size"):
         toy_video(size=(60, 32))
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 
+from reidlab.captioning import named_shape_regions, region_of_pixel
 from reidlab.plots import figure
 
 CORRUPTED = "#D55E00"
@@ -31,48 +30,88 @@ def caption_examples(images: torch.Tensor, captions: list[list[str]], width: flo
     return fig
 
 
-def _overlay(ax: object, image: torch.Tensor, weights: torch.Tensor) -> None:
-    """The image, dimmed where the attention ``(R,)`` (an r x r grid of regions) is low; a white
-    square marks the region with the most weight."""
+def _overlay(
+    ax: object, image: torch.Tensor, weights: torch.Tensor, named: torch.Tensor | None = None
+) -> None:
+    """The image, dimmed where the attention ``(R,)`` (an r x r grid of regions) is low. If
+    ``named`` (``(R,)`` booleans: the regions of the shape the word names) is given, a white
+    outline marks those regions. Each region is drawn over the pixels nearest the centre of
+    what its feature sees (:func:`reidlab.captioning.region_of_pixel`), half a region up and
+    left of its block of the grid."""
     side = round(len(weights) ** 0.5)
     size = image.shape[-1]
-    heat = weights.view(1, 1, side, side) / weights.max().clamp_min(1e-12)
-    heat = F.interpolate(heat, size=(size, size), mode="nearest")[0, 0]
+    at = region_of_pixel(size, side)  # (size,): each pixel row's (column's) region
+    heat = weights.view(side, side) / weights.max().clamp_min(1e-12)
+    heat = heat[at][:, at]
     shown = image * (0.3 + 0.7 * heat[None]) + 0.25 * heat[None]  # dim where the word does not look
     ax.imshow(shown.permute(1, 2, 0).clamp(0, 1).numpy(), interpolation="nearest")
-    row, col = divmod(int(weights.argmax()), side)
-    cell = size / side
-    ax.add_patch(
-        Rectangle((col * cell - 0.5, row * cell - 0.5), cell, cell, fill=False, edgecolor="white", lw=1.2)
-    )
+    if named is not None and named.any():
+        cells = named.float().view(side, side)[at][:, at]
+        padded = np.pad(cells.numpy(), 1)  # so a region at the border is closed too
+        ax.contour(
+            np.arange(-1, size + 1),
+            np.arange(-1, size + 1),
+            padded,
+            levels=[0.5],
+            colors="white",
+            linewidths=1.3,
+        )
+        ax.set_xlim(-0.5, size - 0.5)
+        ax.set_ylim(size - 0.5, -0.5)
     _clean(ax)
 
 
-def attention_strip(image: torch.Tensor, words: list[str], weights: torch.Tensor) -> Figure:
+def _named(masks: torch.Tensor | None, side: int, t: int) -> torch.Tensor | None:
+    """The regions ``(R,)`` of the shape word ``t`` (from 0) names, from the image's shape masks
+    ``(4, S, S)``; ``None`` past the shapes or without masks."""
+    if masks is None or t // 2 >= len(masks) or not masks[t // 2].any():
+        return None
+    return named_shape_regions(masks[None], side)[0, t // 2]
+
+
+def attention_strip(
+    image: torch.Tensor, words: list[str], weights: torch.Tensor, masks: torch.Tensor | None = None
+) -> Figure:
     """One panel per emitted word (and the final ``<end>``): the image, lit where that word's
-    attention ``weights[t]`` (``(L, R)``) falls; a white square marks its strongest region."""
+    attention ``weights[t]`` (``(L, R)``) falls. With the image's shape ``masks`` ``(4, S, S)``
+    (in caption order), a white outline marks the regions of the shape each word names and the
+    panel's title gives the share of the word's attention on them."""
     shown = [*words, "<end>"]
-    fig, axes = figure(1.25 * len(shown) + 0.3, 1.75, layout=None, ncols=len(shown), squeeze=False)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.82, wspace=0.06)
+    side = round(weights.shape[-1] ** 0.5)
+    fig, axes = figure(1.25 * len(shown) + 0.3, 1.95, layout=None, ncols=len(shown), squeeze=False)
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.76, wspace=0.06)
     for t, (ax, word) in enumerate(zip(axes[0], shown, strict=True)):
-        _overlay(ax, image, weights[t])
-        ax.set_title(word, fontsize=9)
+        named = _named(masks, side, t) if t < len(words) else None
+        _overlay(ax, image, weights[t], named)
+        share = "" if named is None else f"\n{float((weights[t] * named).sum()):.0%} on it"
+        ax.set_title(word + share, fontsize=9)
     return fig
 
 
 def attention_frame(
-    image: torch.Tensor, words: list[str], weights: torch.Tensor, step: int, note: str = ""
+    image: torch.Tensor,
+    words: list[str],
+    weights: torch.Tensor,
+    step: int,
+    note: str = "",
+    masks: torch.Tensor | None = None,
 ) -> Figure:
     """The explorable's frame: left, the image lit where word ``step`` (1-based; past the end:
-    ``<end>``) looks; right, the caption with that word marked, and ``note`` (e.g. the true
+    ``<end>``) looks, and with ``masks`` the outline of the shape that word should name (the
+    true caption's); right, the caption with that word marked, and ``note`` (e.g. the true
     caption when the model got it wrong)."""
     shown = [*words, "<end>"]
     t = min(step, len(shown)) - 1
+    side = round(weights.shape[-1] ** 0.5)
+    named = _named(masks, side, t) if t < len(words) else None
     fig, (left, right) = figure(6.2, 2.9, layout=None, ncols=2, gridspec_kw={"width_ratios": [1, 1.25]})
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.04, top=0.9, wspace=0.05)
-    _overlay(left, image, weights[t])
+    _overlay(left, image, weights[t], named)
     past = f"word {step}: caption over, showing <end>"  # every step its own frame, for the slider
-    left.set_title(f"word {step}: where it looks" if step == t + 1 else past, fontsize=9)
+    here = f"word {step}: where it looks" + (
+        "" if named is None else f" ({float((weights[t] * named).sum()):.0%} on the outline)"
+    )
+    left.set_title(here if step == t + 1 else past, fontsize=9)
     right.axis("off")
     for i, word in enumerate(shown):
         row, col = divmod(i, 2)
@@ -109,16 +148,15 @@ def frame_weight_bars(weights: torch.Tensor, corrupted: torch.Tensor, title: str
     return fig
 
 
-def attention_example(
-    image: str, word: int, *, examples: dict[str, tuple[torch.Tensor, list[str], torch.Tensor, str]]
-) -> Figure:
+def attention_example(image: str, word: int, *, examples: dict[str, tuple[torch.Tensor, ...]]) -> Figure:
     """An image dimmed except where one word of its generated caption looks, beside the caption
     with that word highlighted.
 
-    ``examples[image]`` holds the image, its words, their attention ``(L, R)`` and a note; for
-    :func:`reidlab.explore.explorable` with ``functools.partial``."""
-    img, words, weights, note = examples[image]
-    return attention_frame(img, words, weights, word, note)
+    ``examples[image]`` holds the image, its words, their attention ``(L, R)``, a note and
+    (optionally) the image's shape masks ``(4, S, S)``, to outline the shape the word should
+    name; for :func:`reidlab.explore.explorable` with ``functools.partial``."""
+    img, words, weights, note, *masks = examples[image]
+    return attention_frame(img, words, weights, word, note, masks[0] if masks else None)
 
 
 def score_table(

@@ -31,6 +31,17 @@ def flow_colours(flow: torch.Tensor, top: float) -> np.ndarray:
     return hsv_to_rgb(torch.stack((hue, torch.ones_like(hue), value), dim=-1).numpy())
 
 
+def flow_key(size: int = 41) -> np.ndarray:
+    """The colour key of :func:`flow_colours`: an image ``(size, size, 4)`` (RGBA, transparent
+    outside a disc) whose pixel at offset ``(u, v)`` from the centre (``v`` downwards, as in an
+    image) has the colour of a flow ``(u, v)``; full colour at the rim."""
+    r = torch.linspace(-1.0, 1.0, size)
+    v, u = torch.meshgrid(r, r, indexing="ij")  # rows run downwards, like v
+    rgb = flow_colours(torch.stack((u, v)), top=1.0)
+    alpha = ((u * u + v * v) <= 1.0).float().numpy()[..., None]
+    return np.concatenate((rgb, alpha), axis=-1)
+
+
 def clip_strip(
     rows: dict[str, torch.Tensor], corrupted: dict[str, torch.Tensor] | None = None, width: float = 7.0
 ) -> Figure:
@@ -69,7 +80,11 @@ def motion_strip(clip: torch.Tensor, flows: torch.Tensor, differences: torch.Ten
     top = float(flows.norm(dim=1).flatten().quantile(0.98).clamp_min(1e-6))
     grey = differences.mean(dim=1)
     scale = float(grey.abs().max().clamp_min(1e-6))
-    titles = ("frames", f"optical flow (full colour: {top:.1f} px or more)", "frame differences")
+    titles = (
+        "frames",
+        f"optical flow: hue = direction (key at right), brightness = length (full: {top:.1f} px or more)",
+        "frame differences",
+    )
     for r in range(3):
         for t in range(frames):
             ax = axes[r, t]
@@ -78,6 +93,19 @@ def motion_strip(clip: torch.Tensor, flows: torch.Tensor, differences: torch.Ten
             ax.grid(False)
             if r and t == frames - 1:
                 ax.axis("off")
+                if r == 1:  # the flow row's free slot: its colour key
+                    ax.imshow(flow_key(), interpolation="bilinear", extent=(-1, 1, 1, -1))
+                    ax.set(xlim=(-1.7, 1.7), ylim=(1.7, -1.7))
+                    for text, x, y in (
+                        ("right", 1.0, 0),
+                        ("down", 0, 1.05),
+                        ("left", -1.0, 0),
+                        ("up", 0, -1.05),
+                    ):
+                        ha = "left" if x > 0 else "right" if x < 0 else "center"
+                        va = "top" if y > 0 else "bottom" if y < 0 else "center"
+                        ax.text(x * 1.08, y * 1.08, text, fontsize=6.5, ha=ha, va=va)
+                    ax.text(0, 1.03, "key", transform=ax.transAxes, fontsize=8, va="bottom")
                 continue
             if r == 0:
                 ax.imshow(clip[t].permute(1, 2, 0).clamp(0, 1).numpy(), interpolation="nearest")
@@ -186,3 +214,37 @@ def ablation_table(results: torch.Tensor, streams: tuple[str, ...], subsets: dic
             cells = "".join(f"{m[i, j, c]:7.3f}±{s[i, j, c]:.3f}" for c in range(2))
             rows.append(f"{label:22s}{stream:9s}{cells}")
     return "\n".join(rows)
+
+
+SUBSET_COLORS = ("#333333", "#0072B2", "#009E73")
+
+
+def fusion_figure(curves: torch.Tensor, alphas: tuple[float, ...], subsets: dict[str, int]) -> Figure:
+    """Rank-1 (left) and mAP (right) of the weighted fusion against the motion stream's weight
+    ``alphas``: ``curves`` ``(seeds, alphas, subsets, 2)``, one line per subset (mean over the
+    seeds, shaded from the lowest to the highest seed); ``subsets`` maps each subset's name to
+    its number of queries."""
+    fig, axes = figure(7.6, 3.2, ncols=2, sharex=True)
+    a = np.array(alphas)
+    for ax, c, name in zip(axes, range(2), ("rank-1", "mAP"), strict=True):
+        for j, ((subset, n), colour) in enumerate(zip(subsets.items(), SUBSET_COLORS, strict=False)):
+            m = curves[:, :, j, c]
+            ax.plot(a, m.mean(0).numpy(), marker="o", ms=3, color=colour, label=f"{subset} ({n})")
+            ax.fill_between(a, m.amin(0).numpy(), m.amax(0).numpy(), color=colour, alpha=0.15, lw=0)
+        ax.axvline(0.5, color="#999999", ls=":", lw=1)
+        ax.set(xlabel="weight of motion, α (0: appearance only; dotted: equal)", ylabel=name, ylim=(0, 1))
+    axes[0].legend(fontsize=7.5, loc="lower left", title="queries", title_fontsize=7.5)
+    return fig
+
+
+def per_seed_table(columns: dict[str, torch.Tensor], seeds: range | list[int], digits: int = 2) -> str:
+    """One row per seed, one column per entry of ``columns`` (each ``(seeds,)``), as text."""
+    seeds = list(seeds)
+    if not columns or any(len(v) != len(seeds) for v in columns.values()):
+        raise ValueError(f"need columns with one value per seed ({len(seeds)} seeds)")
+    widths = [max(7, len(name) + 2) for name in columns]
+    lines = [f"{'seed':>6s}" + "".join(f"{name:>{w}s}" for name, w in zip(columns, widths, strict=True))]
+    for i, seed in enumerate(seeds):
+        cells = (f"{float(v[i]):>{w}.{digits}f}" for v, w in zip(columns.values(), widths, strict=True))
+        lines.append(f"{seed:>6d}" + "".join(cells))
+    return "\n".join(lines)
