@@ -8,8 +8,8 @@ generator's samples, and the discriminator's output :math:`D(x)` on the same axi
 alternates as in Goodfellow et al. (2014): a discriminator step on a batch of real and a batch
 of generated samples, then a generator step. The discriminator uses Adam; the generator takes
 plain gradient steps unless told otherwise (the paper used gradient steps with momentum).
-Training runs on one thread (:func:`reidlab.cpu.one_thread`): for networks this small a second
-thread costs more than it brings (the chapter took 66.7 s idle on two threads, 37.1 s on one core).
+Adam runs fused (one kernel updates every weight): for networks this small the per-weight
+loop of the plain implementation is a good part of a step's time.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import torch
 from torch import nn
 
 from reidlab._checks import check_float_tensor
-from reidlab.cpu import one_thread
 from reidlab.losses.adversarial import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
 
 
@@ -80,14 +79,18 @@ class Mixture:
         ):
             raise ValueError("weights must be non-negative, one per component, not all 0")
 
-    def _w(self) -> torch.Tensor:
         w = torch.tensor(self.weights or [1.0] * len(self.means), dtype=torch.float64)
-        return w / w.sum()
+        # built once: a training loop samples a batch every step
+        object.__setattr__(self, "_tensors", (w / w.sum(), torch.tensor(self.means), torch.tensor(self.stds)))
+
+    def _w(self) -> torch.Tensor:
+        return self._tensors[0]
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` samples, shape ``(n, 1)``, float32."""
-        k = torch.multinomial(self._w(), n, replacement=True, generator=generator)
-        mu, sd = torch.tensor(self.means)[k], torch.tensor(self.stds)[k]
+        w, means, stds = self._tensors
+        k = torch.multinomial(w, n, replacement=True, generator=generator)
+        mu, sd = means[k], stds[k]
         return (mu + sd * torch.randn(n, generator=generator))[:, None].float()
 
     def density(self, x: torch.Tensor) -> torch.Tensor:
@@ -160,10 +163,9 @@ def fit_discriminator(
     torch.manual_seed(seed)
     disc = Discriminator()
     g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(disc.parameters(), lr=lr)
-    with one_thread():  # a network this small trains faster on one thread
-        for _ in range(steps):
-            _d_step(disc, opt, data.sample(batch, g), fake.sample(batch, g))
+    opt = torch.optim.Adam(disc.parameters(), lr=lr, fused=True)
+    for _ in range(steps):
+        _d_step(disc, opt, data.sample(batch, g), fake.sample(batch, g))
     return disc.eval()
 
 
@@ -212,29 +214,28 @@ def train_gan_1d(
     z_fixed = torch.randn(2000, gen.noise_dim, generator=g)
     grid = torch.linspace(-6, 6, 400, dtype=torch.float64) if grid is None else grid
     run = GanRun(form, grid, generator=gen, discriminator=disc)
-    opt_d = torch.optim.Adam(disc.parameters(), lr=d_lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(disc.parameters(), lr=d_lr, betas=(0.5, 0.999), fused=True)
     if g_optimizer == "sgd":
         opt_g: torch.optim.Optimizer = torch.optim.SGD(gen.parameters(), lr=g_lr)
     else:
-        opt_g = torch.optim.Adam(gen.parameters(), lr=g_lr, betas=(0.5, 0.999))
+        opt_g = torch.optim.Adam(gen.parameters(), lr=g_lr, betas=(0.5, 0.999), fused=True)
 
     def d_step() -> None:
         with torch.no_grad():
             fake = gen.sample(batch, g)
         _d_step(disc, opt_d, data.sample(batch, g), fake)
 
-    with one_thread():  # networks this small train faster on one thread (measured: 2x in a kernel)
-        for _ in range(head_start):
+    for _ in range(head_start):
+        d_step()
+    for step in range(steps + 1):
+        if step in snapshot_at:
+            run.snapshots.append(_snapshot(step, gen, disc, z_fixed, grid))
+        if step == steps:
+            break
+        for _ in range(d_steps):
             d_step()
-        for step in range(steps + 1):
-            if step in snapshot_at:
-                run.snapshots.append(_snapshot(step, gen, disc, z_fixed, grid))
-            if step == steps:
-                break
-            for _ in range(d_steps):
-                d_step()
-            loss = generator_loss(disc(gen.sample(batch, g)), form)
-            opt_g.zero_grad(set_to_none=True)
-            loss.backward()
-            opt_g.step()
+        loss = generator_loss(disc(gen.sample(batch, g)), form)
+        opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_g.step()
     return run

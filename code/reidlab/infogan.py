@@ -31,7 +31,6 @@ from scipy.optimize import linear_sum_assignment
 from scipy.stats import spearmanr
 from torch import nn
 
-from reidlab.cpu import one_thread
 from reidlab.data import shape_image
 from reidlab.losses.adversarial import discriminator_loss, generator_loss, info_loss
 
@@ -167,13 +166,13 @@ def train_infogan(
     n_cat: int = len(KINDS),
     n_cont: int = 2,
     n_noise: int = 8,
-    steps: int = 1800,
+    steps: int = 1500,
     batch: int = 64,
     d_lr: float = 2e-4,
     g_lr: float = 1e-3,
     seed: int = 0,
 ) -> InfoGAN:
-    r"""Train an InfoGAN on ``images`` ``(N, 1, S, S)``, on one thread.
+    r"""Train an InfoGAN on ``images`` ``(N, 1, S, S)``.
 
     Each step: the discriminator and Q (one network) take a step on
     :math:`L_D + \lambda\, \text{info}` (real and generated images, the generator's output
@@ -181,7 +180,9 @@ def train_infogan(
     :math:`\lambda` is ``info_weight`` and info is
     :func:`~reidlab.losses.adversarial.info_loss` with the continuous part weighted by
     ``cont_weight`` (0.1, a smaller weight for the continuous codes as in the paper). Adam with
-    :math:`\beta_1 = 0.5`, learning rates 2e-4 (D) and 1e-3 (G), as in the paper's MNIST set-up.
+    :math:`\beta_1 = 0.5`, learning rates 2e-4 (D) and 1e-3 (G), as in the paper's MNIST set-up;
+    fused (one kernel for all weights), which makes a step of these small networks about a fifth
+    faster than the per-weight loop.
     """
     images = images if isinstance(images, torch.Tensor) else torch.as_tensor(images)
     if images.ndim != 4 or images.shape[1] != 1 or images.shape[-1] != images.shape[-2]:
@@ -191,31 +192,30 @@ def train_infogan(
     if info_weight < 0 or cont_weight < 0:
         raise ValueError("info_weight and cont_weight must be non-negative")
     size = images.shape[-1]
-    with one_thread():  # networks this small train several times faster on one thread
-        torch.manual_seed(seed)  # initial weights
-        g = torch.Generator().manual_seed(seed)  # batches and codes
-        gen, disc = Generator(n_noise, n_cat, n_cont, size), DiscriminatorQ(n_cat, n_cont, size)
-        opt_g = torch.optim.Adam(gen.parameters(), lr=g_lr, betas=(0.5, 0.999))
-        opt_d = torch.optim.Adam(disc.parameters(), lr=d_lr, betas=(0.5, 0.999))
-        for _ in range(steps):
-            real = images[torch.randint(len(images), (batch,), generator=g)]
-            z, cat, cont = gen.codes(batch, g)
-            fake = gen(z, cat, cont)
-            out = disc(torch.cat([real, fake.detach()]))  # one pass over real and generated
-            on_fake = DQ(*(t[batch:] for t in (out.logit, out.cat_logits, out.mean, out.log_std)))
-            loss_d = discriminator_loss(out.logit[:batch], on_fake.logit)
-            if info_weight > 0:
-                loss_d = loss_d + info_weight * _info(on_fake, cat, cont, cont_weight)
-            opt_d.zero_grad(set_to_none=True)
-            loss_d.backward()
-            opt_d.step()
-            out = disc(fake)  # the generator: fool D, and make the codes readable by Q
-            loss_g = generator_loss(out.logit, "non-saturating")
-            if info_weight > 0:
-                loss_g = loss_g + info_weight * _info(out, cat, cont, cont_weight)
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-            opt_g.step()
+    torch.manual_seed(seed)  # initial weights
+    g = torch.Generator().manual_seed(seed)  # batches and codes
+    gen, disc = Generator(n_noise, n_cat, n_cont, size), DiscriminatorQ(n_cat, n_cont, size)
+    opt_g = torch.optim.Adam(gen.parameters(), lr=g_lr, betas=(0.5, 0.999), fused=True)
+    opt_d = torch.optim.Adam(disc.parameters(), lr=d_lr, betas=(0.5, 0.999), fused=True)
+    for _ in range(steps):
+        real = images[torch.randint(len(images), (batch,), generator=g)]
+        z, cat, cont = gen.codes(batch, g)
+        fake = gen(z, cat, cont)
+        out = disc(torch.cat([real, fake.detach()]))  # one pass over real and generated
+        on_fake = DQ(*(t[batch:] for t in (out.logit, out.cat_logits, out.mean, out.log_std)))
+        loss_d = discriminator_loss(out.logit[:batch], on_fake.logit)
+        if info_weight > 0:
+            loss_d = loss_d + info_weight * _info(on_fake, cat, cont, cont_weight)
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+        out = disc(fake)  # the generator: fool D, and make the codes readable by Q
+        loss_g = generator_loss(out.logit, "non-saturating")
+        if info_weight > 0:
+            loss_g = loss_g + info_weight * _info(out, cat, cont, cont_weight)
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
     return InfoGAN(gen.eval(), disc.eval())
 
 
@@ -250,22 +250,21 @@ class Reader(nn.Module):
 def train_reader(data: Shapes, steps: int = 300, batch: int = 64, seed: int = 0) -> Reader:
     """Cross-entropy on the kind plus squared error on scale and (circles excepted) rotation, both
     standardised. Spearman's :math:`\\rho` ignores scaling, so predictions are used as they come."""
-    with one_thread():
-        torch.manual_seed(seed)
-        g = torch.Generator().manual_seed(seed)
-        reader = Reader(len(KINDS), data.images.shape[-1])
-        opt = torch.optim.Adam(reader.parameters(), lr=2e-3)
-        scale = (data.scale - data.scale.mean()) / data.scale.std()
-        rotation = data.rotation / data.rotation.std()
-        has_rotation = (data.kinds != CIRCLE).float()
-        for _ in range(steps):
-            i = torch.randint(len(data.kinds), (batch,), generator=g)
-            logits, s, r = reader(data.images[i])
-            rot_err = ((r - rotation[i]) ** 2 * has_rotation[i]).sum() / has_rotation[i].sum().clamp(min=1)
-            loss = F.cross_entropy(logits, data.kinds[i]) + ((s - scale[i]) ** 2).mean() + rot_err
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+    torch.manual_seed(seed)
+    g = torch.Generator().manual_seed(seed)
+    reader = Reader(len(KINDS), data.images.shape[-1])
+    opt = torch.optim.Adam(reader.parameters(), lr=2e-3, fused=True)
+    scale = (data.scale - data.scale.mean()) / data.scale.std()
+    rotation = data.rotation / data.rotation.std()
+    has_rotation = (data.kinds != CIRCLE).float()
+    for _ in range(steps):
+        i = torch.randint(len(data.kinds), (batch,), generator=g)
+        logits, s, r = reader(data.images[i])
+        rot_err = ((r - rotation[i]) ** 2 * has_rotation[i]).sum() / has_rotation[i].sum().clamp(min=1)
+        loss = F.cross_entropy(logits, data.kinds[i]) + ((s - scale[i]) ** 2).mean() + rot_err
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
     return reader.eval()
 
 
@@ -293,10 +292,11 @@ def reader_scores(reader: Reader, data: Shapes) -> dict[str, float]:
 # --- measures --------------------------------------------------------------------------------
 
 
-def matched_accuracy(pred: torch.Tensor, truth: torch.Tensor, k: int) -> float:
-    """Accuracy after the best one-to-one matching of predicted values to true classes (the
-    Hungarian algorithm on the confusion matrix, ``scipy.optimize.linear_sum_assignment``).
-    Both are ``(N,)`` integer tensors with values in ``0..k-1``."""
+def _best_matching(pred: torch.Tensor, truth: torch.Tensor, k: int) -> tuple[np.ndarray, dict[int, int]]:
+    """The confusion matrix ``(k, k)`` (rows predicted values, columns true classes) and the best
+    one-to-one matching, as ``{true class: predicted value}``."""
+    if not isinstance(pred, torch.Tensor) or not isinstance(truth, torch.Tensor):
+        raise TypeError("pred and truth must be integer tensors")
     if pred.shape != truth.shape or pred.ndim != 1 or len(pred) == 0:
         shapes = f"{tuple(pred.shape)}, {tuple(truth.shape)}"
         raise ValueError(f"pred and truth must be non-empty and 1-D of one length, got {shapes}")
@@ -305,7 +305,30 @@ def matched_accuracy(pred: torch.Tensor, truth: torch.Tensor, k: int) -> float:
     confusion = np.zeros((k, k), dtype=np.int64)
     np.add.at(confusion, (pred.numpy(), truth.numpy()), 1)
     rows, cols = linear_sum_assignment(-confusion)
-    return float(confusion[rows, cols].sum() / len(pred))
+    return confusion, {int(c): int(r) for r, c in zip(rows, cols, strict=True)}
+
+
+def matched_accuracy(pred: torch.Tensor, truth: torch.Tensor, k: int) -> float:
+    """Accuracy after the best one-to-one matching of predicted values to true classes (the
+    Hungarian algorithm on the confusion matrix, ``scipy.optimize.linear_sum_assignment``).
+    Both are ``(N,)`` integer tensors with values in ``0..k-1``."""
+    confusion, value_of = _best_matching(pred, truth, k)
+    return float(sum(confusion[v, c] for c, v in value_of.items()) / len(pred))
+
+
+def mixup_share(pred: torch.Tensor, truth: torch.Tensor, k: int, pair: tuple[int, int]) -> float | None:
+    """Of the mistakes left after the best one-to-one matching (:func:`matched_accuracy`), the
+    share that mix up the two classes of ``pair``: a true ``a`` given ``b``'s value, or the other
+    way round. ``None`` when there is no mistake. The chapter *InfoGAN* asks it of Q on real
+    shapes, with ``pair`` = (circle, square)."""
+    a, b = pair
+    if not (0 <= a < k and 0 <= b < k) or a == b:
+        raise ValueError(f"pair must be two different classes in 0..{k - 1}, got {pair}")
+    confusion, value_of = _best_matching(pred, truth, k)
+    mistakes = len(pred) - sum(confusion[v, c] for c, v in value_of.items())
+    if mistakes == 0:
+        return None
+    return float((confusion[value_of[b], a] + confusion[value_of[a], b]) / mistakes)
 
 
 @torch.no_grad()
@@ -358,3 +381,59 @@ def traversal(model: InfoGAN, j: int, value: float, n_noise_draws: int = 4, seed
     cont = torch.zeros(len(cat), gen.n_cont)
     cont[:, j] = value
     return gen(z, cat, cont).view(gen.n_cat, n_noise_draws, gen.size, gen.size)
+
+
+@torch.no_grad()
+def code_effects(model: InfoGAN, n: int = 300, seed: int = 11) -> dict[str, float]:
+    r"""How far each input moves the generated image: the mean absolute change of a pixel, in grey
+    levels (0 to 255), when one input changes and the others stay as they were (``n`` random
+    inputs, drawn with ``seed``).
+
+    * ``"categorical"``: the categorical code switched to each other value (mean over the
+      :math:`K - 1` switches);
+    * ``"c1"``, ``"c2"``, ...: continuous code :math:`j` moved from -1 to +1;
+    * ``"noise"``: one noise number moved from -1 to +1, mean over the noise numbers: how much an
+      input the generator uses as noise moves the image.
+
+    An input the generator ignores scores 0: the plain GAN's codes may come out so, since nothing
+    stops it from making :math:`P_G(x \mid c) = P_G(x)` (Chen et al., 2016). Taught in the
+    chapter *InfoGAN*.
+    """
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    gen = model.generator
+    g = torch.Generator().manual_seed(seed)
+    z, cat, cont = gen.codes(n, g)
+
+    def gap(a: torch.Tensor, b: torch.Tensor) -> float:  # mean |a - b| in grey levels
+        return float((a - b).abs().mean() * 255)
+
+    def ends(x: torch.Tensor, j: int) -> tuple[torch.Tensor, torch.Tensor]:  # column j at -1 and +1
+        lo, hi = x.clone(), x.clone()
+        lo[:, j], hi[:, j] = -1.0, 1.0
+        return lo, hi
+
+    base = gen(z, cat, cont)
+    shifts = range(1, gen.n_cat)
+    out = {"categorical": float(np.mean([gap(gen(z, (cat + k) % gen.n_cat, cont), base) for k in shifts]))}
+    for j in range(gen.n_cont):
+        lo, hi = ends(cont, j)
+        out[f"c{j + 1}"] = gap(gen(z, cat, lo), gen(z, cat, hi))
+    noise = []
+    for i in range(gen.n_noise):
+        lo, hi = ends(z, i)
+        noise.append(gap(gen(lo, cat, cont), gen(hi, cat, cont)))
+    out["noise"] = float(np.mean(noise))
+    return out
+
+
+@torch.no_grad()
+def q_code_accuracy(model: InfoGAN, n: int = 600, seed: int = 5) -> float:
+    """How often Q's most likely categorical code is the one the generator was given, on ``n``
+    generated images. No matching is needed: Q is trained against these very codes."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    gen = model.generator
+    z, cat, cont = gen.codes(n, torch.Generator().manual_seed(seed))
+    pred = model.discriminator(gen(z, cat, cont)).cat_logits.argmax(1)
+    return float((pred == cat).float().mean())

@@ -64,3 +64,22 @@ def test_bad_arguments() -> None:
         train_gan_1d(Mixture((0.0,), (1.0,)), form="minimax")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="snapshot_at"):
         train_gan_1d(Mixture((0.0,), (1.0,)), steps=5, snapshot_at=(6,))
+
+
+def test_figures_draw_and_check_their_arguments() -> None:
+    from reidlab.figures.gan import final_samples, optimal_discriminator_check
+    from reidlab.plots import to_svg
+
+    data, fake = Mixture((1.0,), (0.7,)), Mixture((-0.5,), (1.0,))
+    x = torch.linspace(-6, 6, 241, dtype=torch.float64)
+    p, q = data.density(x), fake.density(x)
+    d = optimal_discriminator(p, q)
+    svg = to_svg(optimal_discriminator_check(x, p, q, d, d, (p + q) > 0.05))
+    assert "few samples" in svg and "D(x)" in svg
+    with pytest.raises(ValueError, match="sampled must be a boolean mask"):
+        optimal_discriminator_check(x, p, q, d, d, (p + q)[:10] > 0.05)
+    run = train_gan_1d(Mixture((-2.0, 2.0), (0.4, 0.4)), steps=5, snapshot_at=(5,), seed=0)
+    svg = to_svg(final_samples(data, {"plain steps": [run, run]}, seeds=[100, 101]))
+    assert "seed 101" in svg and "D(x), density" in svg
+    with pytest.raises(ValueError, match="seeds must name"):
+        final_samples(data, {"plain steps": [run, run]}, seeds=[100])

@@ -14,9 +14,12 @@ from reidlab.infogan import (
     KINDS,
     abs_spearman,
     code_class_accuracy,
+    code_effects,
     factor_correlations,
     make_shapes,
     matched_accuracy,
+    mixup_share,
+    q_code_accuracy,
     train_infogan,
     traversal,
 )
@@ -44,6 +47,40 @@ def test_matched_accuracy_is_the_best_permutation(pairs: list[tuple[int, int]]) 
     truth = torch.tensor([t for _, t in pairs])
     best = max(sum(perm[p] == t for p, t in pairs) / len(pairs) for perm in itertools.permutations(range(4)))
     assert matched_accuracy(pred, truth, 4) == pytest.approx(best)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2)), min_size=1, max_size=40))
+def test_mixup_share_counts_the_pairs_mistakes_under_the_best_matching(pairs: list[tuple[int, int]]) -> None:
+    pred = torch.tensor([p for p, _ in pairs])
+    truth = torch.tensor([t for _, t in pairs])
+    hits = [sum(perm[p] == t for p, t in pairs) for perm in itertools.permutations(range(3))]
+    best = max(hits)
+    share = mixup_share(pred, truth, 3, (0, 1))
+    if best == len(pairs):
+        assert share is None
+        return
+    # every best matching that ties gives a share; ours is one of them
+    shares = set()
+    for perm, h in zip(itertools.permutations(range(3)), hits, strict=True):
+        if h == best:  # perm maps a predicted value to a class
+            mixed = sum((t == 0 and perm[p] == 1) or (t == 1 and perm[p] == 0) for p, t in pairs)
+            shares.add(mixed / (len(pairs) - best))
+    assert any(share == pytest.approx(x) for x in shares)
+
+
+def test_mixup_share_of_a_plain_example() -> None:
+    truth = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    pred = torch.tensor([1, 1, 0, 0, 0, 0, 2, 2, 1])  # values 1 -> class 0, 0 -> class 1
+    # mistakes: one true 0 read as class 1, one true 2 read as class 0
+    assert matched_accuracy(pred, truth, 3) == pytest.approx(7 / 9)
+    assert mixup_share(pred, truth, 3, (0, 1)) == pytest.approx(1 / 2)
+    assert mixup_share(pred, truth, 3, (0, 2)) == pytest.approx(1 / 2)
+    assert mixup_share(truth, truth, 3, (0, 1)) is None
+    with pytest.raises(ValueError, match="pair must be"):
+        mixup_share(pred, truth, 3, (1, 1))
+    with pytest.raises(TypeError, match="integer tensors"):
+        mixup_share(pred.tolist(), truth, 3, (0, 1))  # type: ignore[arg-type]
 
 
 def test_matched_accuracy_ignores_names_and_checks_inputs() -> None:
@@ -107,3 +144,43 @@ def test_a_generator_that_ignores_the_code_scores_near_chance() -> None:
     assert acc < 0.6
     rho = factor_correlations(model, Blind(), n=200)  # type: ignore[arg-type]
     assert rho.shape == (2, 2)
+
+
+def test_code_effects_are_zero_for_an_input_the_generator_ignores() -> None:
+    """Cut the first layer's weights from the codes: switching or moving them changes nothing,
+    while the noise still moves the image; each change is the mean |pixel change| in grey levels."""
+    data = make_shapes(60, seed=0)
+    model = train_infogan(data.images, steps=5, seed=0)
+    gen = model.generator
+    first = gen.net[0]
+    with torch.no_grad():
+        first.weight[:, gen.n_noise :] = 0  # columns of the one-hot code and the continuous codes
+    effects = code_effects(model, n=50)
+    assert set(effects) == {"categorical", "c1", "c2", "noise"}
+    assert effects["categorical"] == effects["c1"] == effects["c2"] == 0.0
+    assert 0 < effects["noise"] <= 255
+    assert code_effects(model, n=50) == effects  # seeded
+    z, cat, cont = gen.codes(20, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        lo, hi = cont.clone(), cont.clone()
+        first.weight[:, gen.n_noise + gen.n_cat] = 1.0  # now c1 matters
+        lo[:, 0], hi[:, 0] = -1.0, 1.0
+        by_hand = float((gen(z, cat, hi) - gen(z, cat, lo)).abs().mean() * 255)
+    again = code_effects(model, n=20, seed=0)
+    assert again["c1"] == pytest.approx(by_hand) and again["c2"] == 0.0
+    with pytest.raises(ValueError, match="n must be"):
+        code_effects(model, n=0)
+
+
+def test_q_code_accuracy_reads_the_codes_of_generated_images() -> None:
+    data = make_shapes(60, seed=0)
+    model = train_infogan(data.images, steps=5, seed=0)
+    head = model.discriminator.q_head[-1]
+    with torch.no_grad():  # a Q that always says code 0: right on the third of images with code 0
+        head.weight.zero_()
+        head.bias.zero_()
+        head.bias[0] = 1.0
+    _, cat, _ = model.generator.codes(300, torch.Generator().manual_seed(5))
+    assert q_code_accuracy(model, n=300) == pytest.approx(float((cat == 0).float().mean()))
+    with pytest.raises(ValueError, match="n must be"):
+        q_code_accuracy(model, n=-1)

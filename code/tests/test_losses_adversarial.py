@@ -161,3 +161,16 @@ def test_bad_inputs_name_the_argument() -> None:
         info_loss(torch.zeros(3, 2), None)
     with pytest.raises(ValueError, match="needs a categorical or a continuous"):
         info_loss(None, None)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 40), scale=st.sampled_from([0.1, 3.0, 30.0]))
+def test_losses_are_the_packages_bce_bit_for_bit(seed: int, n: int, scale: float) -> None:
+    """The module's shortcut (one softplus term per label) is the package's written-out BCE."""
+    from reidlab.losses.classification import binary_cross_entropy_with_logits as bce
+
+    real, fake = _logits(seed, n, scale).detach(), _logits(seed + 1, n, scale).detach()
+    ones, zeros = torch.ones_like(real), torch.zeros_like(fake)
+    assert torch.equal(discriminator_loss(real, fake), bce(real, ones) + bce(fake, zeros))
+    assert torch.equal(generator_loss(fake, "non-saturating"), bce(fake, ones))
+    assert torch.equal(generator_loss(fake, "saturating"), -bce(fake, zeros))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from matplotlib.figure import Figure
 
@@ -80,25 +82,42 @@ def training_frame(data: Mixture, runs: list[GanRun], index: int) -> Figure:
 
 
 def optimal_discriminator_check(
-    x: torch.Tensor, p_data: torch.Tensor, p_g: torch.Tensor, d_star: torch.Tensor, d_trained: torch.Tensor
+    x: torch.Tensor,
+    p_data: torch.Tensor,
+    p_g: torch.Tensor,
+    d_star: torch.Tensor,
+    d_trained: torch.Tensor,
+    sampled: torch.Tensor | None = None,
 ) -> Figure:
-    """Left: the two densities. Right: the optimal discriminator D*(x) and the trained one."""
+    """Left: the two densities. Right: the optimal discriminator D*(x) and the trained one; with
+    ``sampled`` (a boolean mask over ``x``), the points outside it, where almost no samples fall,
+    are shaded in both panels."""
     fig, (ax, bx) = figure(7.6, 2.8, ncols=2)
     ax.plot(x, p_data, color=DATA_COLOR, lw=1.8, label="p_data")
     ax.plot(x, p_g, color=FORM_COLORS["saturating"], lw=1.8, label="p_g")
-    ax.set(xlabel="x", title="densities")
+    ax.set(xlabel="x", ylabel="density", title="densities")
     ax.legend(fontsize=8)
     bx.plot(x, d_star, color="k", lw=2.4, label="D* = p_data / (p_data + p_g)")
     bx.plot(x, d_trained, color=D_COLOR, lw=1.6, ls="--", label="trained D")
-    bx.set(xlabel="x", ylim=(0, 1), title="discriminator")
+    bx.set(xlabel="x", ylabel="D(x)", ylim=(0, 1.05), title="discriminator")
+    if sampled is not None:
+        if sampled.shape != x.shape or sampled.dtype != torch.bool:
+            raise ValueError(f"sampled must be a boolean mask of shape {tuple(x.shape)}")
+        for a in (ax, bx):
+            a.fill_between(x, 0, 1, where=~sampled, color="#DDDDDD", transform=a.get_xaxis_transform(), lw=0)
+        bx.fill_between([], [], color="#DDDDDD", label="few samples")
     bx.legend(fontsize=8, loc="upper left")
     return fig
 
 
-def final_samples(data: Mixture, rows: dict[str, list[GanRun]]) -> Figure:
+def final_samples(data: Mixture, rows: dict[str, list[GanRun]], seeds: Sequence[int] | None = None) -> Figure:
     """Small multiples: one row per setting (``rows`` maps a label to runs, one per seed), each
-    panel the data's density, the last snapshot's generated samples and D(x)."""
+    panel the data's density (grey), the last snapshot's generated samples (coloured) and D(x)
+    (dashed green), on one axis from 0 to 1.6. ``seeds`` names the columns (default 0, 1, ...)."""
     ncols = max(len(r) for r in rows.values())
+    seeds = list(range(ncols)) if seeds is None else list(seeds)
+    if len(seeds) != ncols:
+        raise ValueError(f"seeds must name the {ncols} columns, got {len(seeds)}")
     fig, axes = figure(1.7 * ncols + 0.4, 1.7 * len(rows) + 0.3, nrows=len(rows), ncols=ncols, squeeze=False)
     for i, (label, runs) in enumerate(rows.items()):
         for j, run in enumerate(runs):
@@ -115,7 +134,11 @@ def final_samples(data: Mixture, rows: dict[str, list[GanRun]]) -> Figure:
                 histtype="stepfilled",
             )
             ax.plot(grid, snap.d_on_grid, color=D_COLOR, lw=1.0, ls="--")
-            ax.set(xlim=(float(grid[0]), float(grid[-1])), ylim=(0, 1.6), yticks=[])
-            ax.set_title(f"{label}, seed {j}", fontsize=8)
+            ax.set(xlim=(float(grid[0]), float(grid[-1])), ylim=(0, 1.6), yticks=[0, 0.5, 1])
+            ax.set_title(f"{label}, seed {seeds[j]}", fontsize=8)
             ax.tick_params(labelsize=7)
+            if j == 0:  # D(x) is a probability, read on the same axis as the densities
+                ax.set_ylabel("D(x), density", fontsize=7)
+            else:
+                ax.tick_params(labelleft=False)
     return fig
