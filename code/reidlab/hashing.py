@@ -37,6 +37,15 @@ def quantization_loss(z: torch.Tensor) -> torch.Tensor:
     return (z.abs() - 1).pow(2).mean()
 
 
+def code_counts(z: torch.Tensor) -> tuple[int, float]:
+    """How the sign codes of ``z`` ``(N, B)`` (bit ``k`` set where ``z[:, k] > 0``) spread over
+    the rows: the number of distinct codes, and the share of the rows that carry the most common
+    one. ``(N, 1 / N)`` when every row has its own code, ``(1, 1.0)`` when all share one."""
+    z = check_float_tensor(z, "z", ndim=2)
+    _, counts = torch.unique((z > 0).to(torch.uint8), dim=0, return_counts=True)
+    return len(counts), counts.max().item() / len(z)
+
+
 def random_hyperplanes(dim: int, bits: int, seed: int = 0) -> torch.Tensor:
     """``bits`` random directions in ``dim`` dimensions ``(dim, bits)``: the code of ``z`` is
     ``pack_bits(z @ planes)``."""

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from reidlab.hashing import hamming_distances, pack_bits, quantization_loss, random_hyperplanes
+from reidlab.hashing import code_counts, hamming_distances, pack_bits, quantization_loss, random_hyperplanes
 
 
 @pytest.mark.parametrize("bits", [1, 16, 63, 64, 65, 128])
@@ -51,3 +51,17 @@ def test_random_hyperplanes_estimate_the_angle() -> None:
     assert (share - angle).abs().max() < 0.05
     with pytest.raises(ValueError, match="positive"):
         random_hyperplanes(0, 8)
+
+
+def test_code_counts_count_distinct_sign_patterns_and_the_commonest_share() -> None:
+    z = torch.tensor([[0.3, -1.0], [0.1, -0.2], [-0.5, 2.0], [0.0, -3.0]])  # 0 counts as "not > 0"
+    assert code_counts(z) == (3, 0.5)  # (1, 0) twice, (0, 1), (0, 0)
+    g = torch.Generator().manual_seed(0)
+    many = torch.randn(50, 64, generator=g)
+    assert code_counts(many) == (50, 1 / 50)
+    assert code_counts(many.abs() + 0.1) == (1, 1.0)
+    # the count agrees with Hamming distances: rows with distance 0 share a code
+    dist = hamming_distances(pack_bits(z), pack_bits(z))
+    assert len({tuple(r) for r in (dist == 0).int().tolist()}) == code_counts(z)[0]
+    with pytest.raises(ValueError, match="z must be 2-D"):
+        code_counts(torch.zeros(3))

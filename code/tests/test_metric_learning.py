@@ -49,3 +49,58 @@ def test_quantize_pulls_coordinates_towards_plus_minus_one_over_sqrt_d(world) ->
 def test_unknown_method_is_named(world) -> None:
     with pytest.raises(ValueError, match="method must be one of"):
         train_method("arcface", world.train.images, world.train.pids)
+
+
+def test_paired_sampler_brings_each_look_alike_along(world) -> None:
+    from reidlab.metric_learning import paired_sampler
+
+    pids = world.train.pids
+    pairs = [(0, 1), (4, 5), (10, 11), (20, 21)]
+    sample = paired_sampler(pids, pairs, p=6, k=3)
+    g = torch.Generator().manual_seed(0)
+    partner = dict(pairs) | {b: a for a, b in pairs}
+    for _ in range(100):
+        idx = sample(g)
+        assert len(idx) == len(set(idx.tolist()))  # no image twice
+        people, counts = pids[idx].unique(return_counts=True)
+        assert len(people) == 6 and all(
+            int(c) == min(3, int((pids == p).sum())) for p, c in zip(people, counts, strict=True)
+        )
+        chosen = set(people.tolist())
+        # a person whose look-alike is missing can only be the last one drawn, when the batch was full
+        alone = [p for p in chosen if p in partner and partner[p] not in chosen]
+        assert len(alone) <= 1
+    with pytest.raises(ValueError, match="not in pids"):
+        paired_sampler(pids, [(0, 999)])
+    with pytest.raises(ValueError, match="2 <= p"):
+        paired_sampler(pids, pairs, p=1)
+
+
+def test_paired_sampler_without_look_alikes_draws_like_pk_sampler(world) -> None:
+    from reidlab.metric_learning import paired_sampler
+    from reidlab.siamese import pk_sampler
+
+    a, b = paired_sampler(world.train.pids, [], p=5, k=2), pk_sampler(world.train.pids, p=5, k=2)
+    ga, gb = torch.Generator().manual_seed(1), torch.Generator().manual_seed(1)
+    for _ in range(10):
+        assert set(world.train.pids[a(ga)].tolist()) == set(world.train.pids[b(gb)].tolist())
+
+
+def test_quantize_needs_a_metric_loss(world) -> None:
+    with pytest.raises(ValueError, match="quantize adds to a metric loss"):
+        train_method("softmax", world.train.images, world.train.pids, steps=1, quantize=1.0)
+
+
+def test_seed_table_has_a_row_per_entry_and_a_column_per_seed() -> None:
+    from reidlab.metric_learning import seed_table
+
+    table = seed_table({"batch hard": [0.7312, 0.74], "misses": [103, 96]}, seeds=[0, 1])
+    lines = table.splitlines()
+    assert lines[0].split() == ["seed", "0", "seed", "1"]
+    assert lines[1].split() == ["batch", "hard", "0.731", "0.740"]
+    assert lines[2].split() == ["misses", "103", "96"]
+    assert len({len(line) for line in lines}) == 1  # columns line up
+    with pytest.raises(ValueError, match="has 1 values for 2 seeds"):
+        seed_table({"a": [1.0]}, seeds=[0, 1])
+    with pytest.raises(ValueError, match="at least one row"):
+        seed_table({}, seeds=[0])

@@ -14,14 +14,17 @@ from reidlab.evaluation import (
 from reidlab.losses.metric import balanced_contrastive_loss, batch_distances
 from reidlab.miners import all_pairs
 from reidlab.models import EmbeddingNet
-from reidlab.pedestrians import toy_reid
+from reidlab.pedestrians import random_identity, toy_reid
 from reidlab.siamese import (
     embed,
+    embedding_net,
     look_alikes_per_batch,
     margin_sweep,
+    mirror_pairs,
     one_shot_rates,
     pk_sampler,
     rank1_misses,
+    ranking_scores,
     train_siamese,
     trained_net,
 )
@@ -233,4 +236,66 @@ def test_margin_sweep_and_trained_net_report_per_margin():
     assert set(out) == {0.5, 1.0}
     assert all(set(v) == {"same", "different", "rank-1", "mAP"} for v in out.values())
     net, history = trained_net(world.train.images, world.train.pids, seed=0, steps=3)
-    assert len(history) == 3 and isinstance(net, EmbeddingNet)
+    assert len(history) == 3 and isinstance(net[-1], EmbeddingNet)
+
+
+def test_embedding_net_averages_2x2_blocks_then_embeds_the_smaller_image():
+    net = embedding_net(seed=3).eval()
+    inner = net[-1]
+    assert (inner.height, inner.width) == (32, 16)
+    x = torch.rand(5, 3, 64, 32, generator=torch.Generator().manual_seed(0))
+    # the reference: the mean of every 2 x 2 block, by hand, into the same EmbeddingNet
+    blocks = (x[..., 0::2, 0::2] + x[..., 1::2, 0::2] + x[..., 0::2, 1::2] + x[..., 1::2, 1::2]) / 4
+    torch.testing.assert_close(net(x), inner(blocks))
+    # same seed, same start; and the average commutes with a mirror, so flip=True stays exact
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(net.state_dict().values(), embedding_net(3).state_dict().values(), strict=True)
+    )
+    torch.testing.assert_close(embed(net, x, flip=True), embed(net, x.flip(-1), flip=True), atol=1e-6, rtol=0)
+    assert embedding_net(0, downsample=1)[-1].height == 64
+    with pytest.raises(ValueError, match="multiples of 8 \\* downsample = 16"):
+        embedding_net(0, height=56)
+    with pytest.raises(ValueError, match="downsample must be a positive int"):
+        embedding_net(0, downsample=0)
+
+
+def test_ranking_scores_agree_with_evaluate_rank_and_rank1_misses():
+    g = torch.Generator().manual_seed(4)
+    q_pids, g_pids = torch.tensor([0, 1, 2, 3, 0, 2]), torch.arange(4).repeat(3)
+    q_cams, g_cams = torch.zeros(6, dtype=torch.long), torch.ones(12, dtype=torch.long)
+    d = torch.rand(6, 12, generator=g)
+    ids = (q_pids, g_pids, q_cams, g_cams)
+    scores = ranking_scores(d, *ids, look_alikes=[(0, 1), (2, 3)])
+    r = evaluate_rank(d, *ids, max_rank=5)
+    missed, to_look_alike = rank1_misses(d, *ids, look_alikes=[(0, 1), (2, 3)])
+    assert scores == {
+        "rank-1": r.cmc[0].item(),
+        "rank-5": r.cmc[4].item(),
+        "mAP": r.mAP,
+        "misses": len(missed),
+        "to the look-alike": len(to_look_alike),
+    }
+    assert scores["misses"] == round((1 - scores["rank-1"]) * 6)
+
+
+def test_mirror_pairs_are_the_pairs_that_differ_only_in_the_bag_side():
+    g = torch.Generator().manual_seed(0)
+    plain = [p for p in (random_identity(g) for _ in range(200)) if p.top_pattern in ("plain", "stripes")]
+    with_bag = next(p for p in plain if p.bag == "left")
+    other_bag = next(p for p in plain if p.bag == "none")
+    swapped = with_bag.mirrored()
+    assert swapped.bag == "right"
+    logo = next(p for p in (random_identity(g) for _ in range(200)) if p.top_pattern == "logo")
+    from dataclasses import replace
+
+    people = [
+        with_bag,
+        swapped,
+        other_bag,
+        replace(other_bag, hair="blond" if other_bag.hair != "blond" else "black"),
+    ]
+    people += [replace(logo, bag="left"), replace(logo, bag="right")]  # a logo is one-sided: no mirror pair
+    assert mirror_pairs(people, [(0, 1), (2, 3), (4, 5)]) == [(0, 1)]
+    with pytest.raises(ValueError, match="not a pair of indices"):
+        mirror_pairs(people, [(5, 6)])

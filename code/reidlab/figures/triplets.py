@@ -97,9 +97,9 @@ def mining_frame(margin: float, mining: str) -> Figure:
 def score_table(results: dict[str, torch.Tensor]) -> str:
     """``{method: (seeds, 4)}`` of rank-1, rank-5, mAP and the look-alike share of rank-1 misses,
     as text: mean ± standard deviation over the seeds."""
-    rows = [f"{'':20s}{'rank-1':>13s}{'rank-5':>13s}{'mAP':>13s}{'to twin':>10s}"]
+    rows = [f"{'':20s}{'rank-1':>13s}{'rank-5':>13s}{'mAP':>13s}{'to look-alike':>15s}"]
     for name, r in results.items():
         m, s = r.mean(0).numpy(), r.std(0).numpy()
         cells = "".join(f"{m[c]:7.3f}±{s[c]:.3f}" for c in range(3))
-        rows.append(f"{name:20s}{cells}{m[3]:6.0%}±{s[3]:.0%}")
+        rows.append(f"{name:20s}{cells}{m[3]:11.0%}±{s[3]:.0%}")
     return "\n".join(rows)
