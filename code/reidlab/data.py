@@ -1,5 +1,5 @@
 """Deterministic synthetic data for the chapters. Nothing is downloaded: every data set is
-generated from a seed, so two builds of the book print the same numbers.
+generated from a seed, so the same machine prints the same numbers on every build.
 
 * :func:`scaled_gallery` (chapter *Euclidean or cosine distance?*): feature vectors whose
   direction encodes the identity and whose length varies for reasons unrelated to identity.
@@ -7,7 +7,7 @@ generated from a seed, so two builds of the book print the same numbers.
   several cameras, where images from one camera resemble each other, plus distractors.
 * :func:`two_class` (chapter *Classification losses and outliers*): two 2-D classes with
   controllable imbalance, far outliers and label noise.
-* :func:`caption_scenes` (for the coming chapter on attention): images of 2-4 coloured shapes
+* :func:`caption_scenes` (chapter *Attention*): images of 2-4 coloured shapes
   with captions that name them in reading order, and each shape's pixels.
 
 The toy ReID world (pedestrians, cameras, Market-style splits) has a vocabulary of its own and

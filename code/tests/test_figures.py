@@ -32,6 +32,21 @@ def test_two_vectors_frame_shows_its_parameters() -> None:
         two_vectors(30, 0.0)
 
 
+def test_distance_vs_length_marks_the_query_and_checks_its_input() -> None:
+    import torch
+
+    from reidlab.figures.distances import distance_vs_length
+
+    gallery = torch.rand(6, 4, generator=torch.Generator().manual_seed(0)) + 0.1
+    same = torch.tensor([True, False, True, False, False, False])
+    svg = to_svg(distance_vs_length(gallery[0] * 2, gallery, same))
+    assert "the query's length ‖q‖" in svg and "same identity" in svg
+    with pytest.raises(ValueError, match="query must be"):
+        distance_vs_length(gallery, gallery, same)
+    with pytest.raises(ValueError, match="same_id must be"):
+        distance_vs_length(gallery[0], gallery, same.long())
+
+
 def test_classification_figures_draw() -> None:
     from reidlab.classify import fit_all
     from reidlab.data import two_class
