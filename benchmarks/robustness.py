@@ -3,7 +3,7 @@ number move?
 
 A chaotic training run on another CPU follows another trajectory, so the book is executed here
 under numeric configurations that change the bits of a training run on one x86 machine (each
-checked on 60 Adam steps of a small conv net and a GRU; see the README of this folder):
+checked on 60 Adam steps of a small conv net and a GRU by ``benchmarks/knobs.py``):
 
 * ``native``: this machine as the book build runs it (one thread per chapter);
 * ``two-threads``: ``REIDLAB_THREADS=2``, MKL's matrix products split over two threads;
