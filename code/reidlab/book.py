@@ -118,6 +118,8 @@ def _myst_glue(name: str, value: object) -> None:
 def glue(name: str, value: object) -> None:
     """Make ``value`` available to the chapter's text as ``name`` (hidden in the cell output).
     Outside the book build (Colab, plain Jupyter) myst-nb may be missing; then it does nothing."""
+    if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+        value = value.item()  # a NumPy scalar or 0-d tensor: myst-nb formats only plain numbers
     _log({"kind": "glue", "name": name, "value": _plain(value)})
     _myst_glue(name, value)
 

@@ -109,3 +109,13 @@ def test_the_log_holds_every_claim_and_glued_value(monkeypatch: pytest.MonkeyPat
         {"kind": "claim", "name": "a", "holds": True, "what": "fine", "values": {"acc": 0.5}},
         {"kind": "claim", "name": "b", "holds": False, "what": "not fine", "values": {"acc": [0.5, 0.25]}},
     ]
+
+
+@pytest.mark.parametrize("value", [np.float64(0.25), np.int64(3), torch.tensor(0.25), np.array(0.25)])
+def test_glue_hands_myst_nb_plain_numbers(monkeypatch: pytest.MonkeyPatch, value: object) -> None:
+    """myst-nb formats a glued value from its repr: ``np.float64(0.25)`` breaks ``:.2f``."""
+    seen: list[object] = []
+    monkeypatch.setattr(book, "_myst_glue", lambda name, v: seen.append(v))
+    book.glue("x", value)
+    assert type(seen[0]) in (float, int) and seen[0] == value.item()
+    assert repr(seen[0]) in ("0.25", "3")
