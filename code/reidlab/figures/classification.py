@@ -80,7 +80,7 @@ def _boundary(ax, net, xlim: tuple[float, float], **kw) -> None:
 def outlier_fits(fits: list[Fit], data: TwoClass, title: str = "") -> Figure:
     """One panel per loss: the training points, drawn with area proportional to their share of
     the training weight, the fitted boundary (solid) and the best one, x1 = 0 (dashed)."""
-    fig, axes = figure(7.0, 4.6, layout=None, dpi=90, nrows=2, ncols=3, sharex=True, sharey=True)
+    fig, axes = figure(7.0, 4.6, layout=None, dpi=80, nrows=2, ncols=3, sharex=True, sharey=True)
     fig.subplots_adjust(left=0.06, right=0.99, bottom=0.07, top=0.84, wspace=0.06, hspace=0.42)
     x, y, out = data.x.numpy(), data.y.numpy(), data.outlier.numpy()
     xlim, ylim = (-5.0, 11.0), (-3.6, 3.6)
