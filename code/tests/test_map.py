@@ -11,6 +11,7 @@ import ast
 import re
 import sys
 import tomllib
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,7 @@ def public_modules() -> set[str]:
     return names
 
 
+@cache
 def map_rows() -> dict[str, tuple[str, str, set[str]]]:
     rows: dict[str, tuple[str, str, set[str]]] = {}
     for line in MAP.read_text(encoding="utf-8").splitlines():
@@ -62,14 +64,15 @@ def chapters_in_book() -> set[str]:
     return set(re.findall(r"file: chapters/(\w+)", toc))
 
 
+@cache
+def chapter_text(name: str) -> str:
+    return (ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8")
+
+
 def importers(module: str) -> set[str]:
     """The chapters of the book whose code imports ``module`` (or one of its submodules)."""
     pattern = re.compile(rf"(from|import) {re.escape(module)}(\.\w+)*\b(?!\.)")
-    return {
-        name
-        for name in chapters_in_book()
-        if pattern.search((ROOT / "chapters" / f"{name}.md").read_text(encoding="utf-8"))
-    }
+    return {name for name in chapters_in_book() if pattern.search(chapter_text(name))}
 
 
 def test_the_map_lists_every_public_module_once_and_nothing_else() -> None:
@@ -120,65 +123,69 @@ def test_every_figure_module_is_named_after_a_chapter() -> None:
 DISTRIBUTION = {"PIL": "pillow", "faiss": "faiss-cpu", "sklearn": "scikit-learn"}
 
 
-def third_party_imports() -> dict[str, set[str]]:
-    """Top-level import names of every module, outside the standard library and reidlab itself,
-    that are imported at module level (imports inside functions are optional features)."""
+def name_of(requirement: str) -> str:
+    """The distribution a requirement line names: ``faiss-cpu>=1.8  # ...`` -> ``faiss-cpu``."""
+    return re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0].lower()
+
+
+def third_party_imports(*, module_level: bool) -> dict[str, set[str]]:
+    """Top-level import names outside the standard library and reidlab itself, with the files
+    that import them: at module level only, or anywhere (imports inside functions are the
+    optional features)."""
     found: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in tree.body:
+        for node in tree.body if module_level else ast.walk(tree):
             if isinstance(node, ast.Import):
                 names = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module]
             else:
                 continue
-            for name in names:
-                top = name.split(".")[0]
-                if top != "reidlab" and top not in sys.stdlib_module_names and top != "__future__":
+            for top in (name.split(".")[0] for name in names):
+                if top not in {"reidlab", "__future__"} and top not in sys.stdlib_module_names:
                     found.setdefault(top, set()).add(str(path.relative_to(CODE)))
     return found
 
 
-def declared() -> set[str]:
+@cache
+def declared(*, extras: bool) -> frozenset[str]:
+    """The distributions code/pyproject.toml requires, and with ``extras`` its optional ones."""
     project = tomllib.loads((CODE / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    names = project["dependencies"] + [d for ds in project["optional-dependencies"].values() for d in ds]
-    return {re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0].lower() for d in names}
+    names = list(project["dependencies"])
+    if extras:
+        names += [d for ds in project["optional-dependencies"].values() for d in ds]
+    return frozenset(name_of(d) for d in names)
 
 
 def test_every_module_level_import_is_a_declared_dependency() -> None:
-    project = tomllib.loads((CODE / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    required = {re.split(r"[<>=!~ \[;]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
     missing = {
         top: files
-        for top, files in third_party_imports().items()
-        if DISTRIBUTION.get(top, top).lower() not in required
+        for top, files in third_party_imports(module_level=True).items()
+        if DISTRIBUTION.get(top, top).lower() not in declared(extras=False)
     }
     assert not missing, f"imported at module level but not in [project] dependencies: {missing}"
 
 
 def test_optional_imports_are_declared_as_extras() -> None:
     """An import inside a function (faiss in reidlab.search) is an extra of pyproject."""
-    optional = set()
-    for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                optional |= {a.name.split(".")[0] for a in node.names}
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                optional.add(node.module.split(".")[0])
-    third = {t for t in optional if t != "reidlab" and t not in sys.stdlib_module_names and t != "__future__"}
     # Imported only inside functions by the book's chapters' own machinery (IPython, myst_nb are
     # there whenever a notebook runs), never needed by `pip install -e code` users.
     in_a_notebook = {"IPython", "myst_nb", "ipywidgets"}
-    undeclared = {t for t in third - in_a_notebook if DISTRIBUTION.get(t, t).lower() not in declared()}
+    undeclared = {
+        t
+        for t in third_party_imports(module_level=False).keys() - in_a_notebook
+        if DISTRIBUTION.get(t, t).lower() not in declared(extras=True)
+    }
     assert not undeclared, f"imported but declared nowhere in code/pyproject.toml: {sorted(undeclared)}"
 
 
 def test_every_requirement_of_the_package_is_pinned_for_the_book() -> None:
     """requirements.txt (the book's environment) installs every dependency the package declares."""
     pins = {
-        re.split(r"[<>=!~ \[;]", line, maxsplit=1)[0].lower()
+        name_of(line)
         for line in (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith(("#", "-"))
     }
-    assert not declared() - {"pytest", "hypothesis"} - pins, sorted(declared() - pins)
+    unpinned = declared(extras=True) - {"pytest", "hypothesis"} - pins
+    assert not unpinned, sorted(unpinned)
