@@ -1,5 +1,5 @@
 r"""Attention: score every item, turn the scores into weights with a softmax, take the weighted
-sum (chapter *Attention*; used by :mod:`reidlab.captioning`).
+sum (chapter *Attention*; used by :mod:`reidlab.experiments.attention`).
 
 Given a **query** :math:`q` (what we are looking for) and items with **keys** :math:`k_i` (what
 each offers to be matched against) and **values** :math:`v_i` (what each contributes),

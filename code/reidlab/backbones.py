@@ -23,7 +23,7 @@ the baseline pools and classifies on top of it.
   ``tests/test_backbones.py``, from reference files written by
   ``tests/data/make_resnet50_reference.py``).
 * :class:`ToyBackbone`: the convolutional part of :class:`reidlab.models.EmbeddingNet` (chapter
-  *Siamese networks*), behind a 2 x 2 average as in :func:`reidlab.siamese.embedding_net`, so the
+  *Siamese networks*), behind a 2 x 2 average as in :func:`reidlab.experiments.siamese.embedding_net`, so the
   baseline trains on the toy world in seconds.
 
 Initial weights come from an explicit ``torch.Generator``: the modules are built on PyTorch's

@@ -2,8 +2,9 @@ r"""The Gaussian blur: the one image filter the book uses, in three places.
 
 * :mod:`reidlab.losses.ssim` takes local means and variances under a Gaussian window (no
   padding: only window positions that fit inside the image count);
-* :mod:`reidlab.distortions` blurs an image as one of its distortions (edges reflected);
-* :mod:`reidlab.pedestrians` renders each camera's blur (edges repeated).
+* :mod:`reidlab.experiments.image_losses.distortions` blurs an image as one of its distortions
+  (edges reflected);
+* :mod:`reidlab.worlds.pedestrians` renders each camera's blur (edges repeated).
 
 The window is the sampled Gaussian :math:`w_t \propto e^{-t^2 / 2\sigma^2}` for
 :math:`t = -r, \dots, r`, normalised to sum 1. A 2-D Gaussian is the product of two 1-D ones,

@@ -46,7 +46,7 @@ class EmbeddingNet(nn.Module):
     chest, hips, legs), so a red top over blue trousers stays different from a blue top over red
     trousers, while *where* across the image a pattern sits is averaged away. A mirrored image
     is still a different input (the filters are not symmetric); for embeddings that are exactly
-    the same for an image and its mirror, use ``reidlab.siamese.embed(..., flip=True)``. A linear
+    the same for an image and its mirror, use ``reidlab.experiments.siamese.embed(..., flip=True)``. A linear
     layer maps the stripes to ``dim`` numbers. For 64 x 32 images: 93,520 parameters.
     ``in_channels`` other than 3 takes other inputs, e.g. stacked optical flow (chapter *Video ReID*).
     """
@@ -74,3 +74,12 @@ class EmbeddingNet(nn.Module):
         stripes = self.features(x).mean(dim=3)  # (N, C, H/8): average across the width
         z = self.head(stripes.flatten(1))
         return F.normalize(z, dim=1) if self.normalize else z
+
+
+def mlp(in_dim: int, out_dim: int, hidden: int = 32, depth: int = 2) -> nn.Sequential:
+    """``depth`` hidden layers of ``hidden`` units with leaky ReLU (slope 0.2, as in DCGAN)."""
+    layers: list[nn.Module] = []
+    for i in range(depth):
+        layers += [nn.Linear(in_dim if i == 0 else hidden, hidden), nn.LeakyReLU(0.2)]
+    layers.append(nn.Linear(hidden if depth else in_dim, out_dim))
+    return nn.Sequential(*layers)

@@ -74,3 +74,23 @@ def train(
         history.append(loss.item())
     model.eval()
     return history
+
+
+def pk_sampler(pids: torch.Tensor, p: int = 16, k: int = 4) -> Callable[[torch.Generator], torch.Tensor]:
+    """A batch sampler for :func:`reidlab.train.train`: ``p`` random identities, ``k`` random
+    images of each, without repeats (all of them if a person has fewer than ``k``)."""
+    if pids.ndim != 1 or len(pids) == 0:
+        raise ValueError(f"pids must be a non-empty 1-D tensor, got shape {tuple(pids.shape)}")
+    people = pids.unique()
+    if not 2 <= p <= len(people) or k < 2:
+        raise ValueError(
+            f"need 2 <= p <= {len(people)} (the number of identities) and k >= 2, got p={p}, k={k}"
+        )
+    rows = [torch.nonzero(pids == person).flatten() for person in people]
+
+    def sample(g: torch.Generator) -> torch.Tensor:
+        chosen = torch.randperm(len(rows), generator=g)[:p]
+        picks = [rows[i][torch.randperm(len(rows[i]), generator=g)[:k]] for i in chosen.tolist()]
+        return torch.cat(picks)
+
+    return sample

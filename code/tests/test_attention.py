@@ -87,9 +87,9 @@ def test_bad_input_is_rejected():
 
 
 def test_the_word_strip_outlines_the_named_shape_and_says_its_share():
-    from reidlab.captioning import attention_on_named_shape
-    from reidlab.data import caption_scenes
+    from reidlab.experiments.attention import attention_on_named_shape
     from reidlab.figures.attention import attention_example, attention_strip
+    from reidlab.worlds.captions import caption_scenes
 
     scenes = caption_scenes(1, seed=0)
     words = scenes.words(0)

@@ -26,7 +26,7 @@ from reidlab.baseline.data import Images
 from reidlab.baseline.evaluate import evaluate
 from reidlab.baseline.model import BaselineNet
 from reidlab.datasets import write_dukemtmc, write_market1501
-from reidlab.pedestrians import toy_reid
+from reidlab.worlds.pedestrians import toy_reid
 
 WORLD = {"n_train_ids": 16, "n_test_ids": 8, "n_cameras": 3, "per_camera": 3, "seed": 0}
 TRAIN = ["--backbone", "toy", "--p", "4", "--k", "4", "--steps-per-epoch", "3", "--warmup-epochs", "2"]

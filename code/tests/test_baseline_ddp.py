@@ -37,7 +37,7 @@ from reidlab.baseline.model import BaselineOutput
 from reidlab.baseline.sampling import epoch_generator, epoch_plan
 from reidlab.baseline.training import prepare
 from reidlab.datasets import write_market1501
-from reidlab.pedestrians import toy_reid
+from reidlab.worlds.pedestrians import toy_reid
 
 WORLD = {"n_train_ids": 16, "n_test_ids": 8, "n_cameras": 3, "per_camera": 3, "seed": 0}
 TRAIN = ["--backbone", "toy", "--p", "4", "--k", "4", "--steps-per-epoch", "3", "--no-warmup"]

@@ -31,8 +31,8 @@ from reidlab.baseline.model import BaselineNet, BaselineOutput
 from reidlab.baseline.schedule import lr_factor, scheduler
 from reidlab.distances import pairwise_distances
 from reidlab.evaluation import evaluate_rank
-from reidlab.pedestrians import ReidSet
 from reidlab.reranking import re_rank
+from reidlab.worlds.pedestrians import ReidSet
 
 
 def net(bnneck: bool = True, classes: int = 5) -> BaselineNet:

@@ -30,9 +30,9 @@ from reidlab.datasets import (
 )
 from reidlab.datasets.records import frame_indices
 from reidlab.evaluation import evaluate_rank
-from reidlab.pedestrians import toy_reid
-from reidlab.siamese import pk_sampler
-from reidlab.walking import toy_video
+from reidlab.train import pk_sampler
+from reidlab.worlds.pedestrians import toy_reid
+from reidlab.worlds.walking import toy_video
 
 JPEG_MEAN, JPEG_MAX = 0.02, 0.2  # measured at quality 95, 4:4:4: mean 0.012, largest pixel error 0.09
 N_JUNK, N_DISTRACTORS = 3, 4

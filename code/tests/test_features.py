@@ -7,7 +7,6 @@ import pytest
 import torch
 from skimage.feature import hog as skimage_hog
 
-from reidlab.data import shape_image
 from reidlab.features import (
     cell_directions,
     cell_histograms,
@@ -17,8 +16,8 @@ from reidlab.features import (
     hog_glyphs,
     magnitude_orientation,
     normalize_blocks,
-    shape_retrieval,
 )
+from reidlab.worlds.images import shape_image
 
 # scikit-image sums each cell in float32 (and rounds its bin edges to float32), so float64
 # results agree to ~4e-8; the tests allow 1e-6 absolute.
@@ -124,32 +123,6 @@ def test_cell_directions_keep_cells_in_reading_order() -> None:
     assert v[:, 0].abs().max() == 0 and (v[:, 1, 0] > 0).all()  # left column empty; right points right
 
 
-def test_shape_retrieval_is_seeded_and_scores_per_seed() -> None:
-    extractors = {"hist": lambda x: direction_histogram(x, 16), "pixels": lambda x: x.flatten(1)}
-    a = shape_retrieval(extractors, [(0, 0)], seeds=[0, 1], n_gallery=2, n_query=2)
-    b = shape_retrieval(extractors, [(0, 0)], seeds=[0, 1], n_gallery=2, n_query=2)
-    assert set(a) == {("hist", (0, 0)), ("pixels", (0, 0))}
-    assert a[("hist", (0, 0))].shape == (2, 2)  # seeds x (rank-1, mAP)
-    assert all(torch.equal(a[k], b[k]) for k in a)
-    assert ((a[("hist", (0, 0))] > 0) & (a[("hist", (0, 0))] <= 1)).all()
-
-
-def test_shape_retrieval_draws_each_image_set_once() -> None:
-    """A second call on the same (setting, seed) reuses the images: the same numbers, and the
-    same tensors reach the feature functions."""
-    seen: list[torch.Tensor] = []
-
-    def spy(x: torch.Tensor) -> torch.Tensor:
-        seen.append(x)
-        return x.flatten(1)
-
-    a = shape_retrieval({"spy": spy}, [(10, 2)], seeds=[3], n_gallery=2, n_query=3)
-    b = shape_retrieval({"spy": spy}, [(10, 2)], seeds=[3], n_gallery=2, n_query=3)
-    assert torch.equal(a[("spy", (10, 2))], b[("spy", (10, 2))])
-    assert seen[0] is seen[2] and seen[1] is seen[3]  # query, gallery, query, gallery
-    assert seen[0].shape == (15, 64, 64) and seen[1].shape == (10, 64, 64)  # 5 shapes
-
-
 def test_hog_glyphs_draw_along_the_edge() -> None:
     hist = torch.zeros(1, 1, 9)
     hist[0, 0, 0] = 1.0  # gradient at ~10 degrees: a nearly vertical edge
@@ -170,12 +143,6 @@ def test_hog_glyphs_draw_along_the_edge() -> None:
         (lambda: direction_histogram(torch.rand(8, 8), bins=0), ValueError, "bins must be"),
         (lambda: hog_glyphs(torch.rand(2, 2)), ValueError, "hist must be"),
         (lambda: cell_directions(torch.rand(4, 4)), ValueError, "cannot hold one cell"),
-        (lambda: shape_retrieval({}, [(0, 0)]), ValueError, "extractors must be"),
-        (lambda: shape_retrieval({"h": hog}, []), ValueError, "settings must be"),
-        (lambda: shape_retrieval({"h": hog}, [(0, 0, 1)]), ValueError, "settings must be"),
-        (lambda: shape_retrieval({"h": hog}, [(0, 0)], seeds=[]), ValueError, "seeds must be"),
-        (lambda: shape_retrieval({"h": hog}, [(0, 0)], seeds=[0.5]), ValueError, "seeds must be"),
-        (lambda: shape_retrieval({"h": hog}, [(0, 0)], n_query=0), ValueError, "n_gallery and n_query"),
     ],
 )
 def test_bad_input(call, error, match) -> None:

@@ -25,7 +25,16 @@ MAP = CODE / "README.md"
 EVERYWHERE = {"reidlab.book", "reidlab.plots", "reidlab.cpu"}
 #: Packages listed as one row: their modules are read through the package.
 PACKAGE_ROWS = {"reidlab.datasets", "reidlab.baseline", "reidlab.figures"}
-LAYERS = {"building block", "synthetic world", "experiment", "real data", "the book"}
+#: Packages whose modules are listed one by one.
+NAMESPACES = {
+    "reidlab",
+    "reidlab.losses",
+    "reidlab.worlds",
+    "reidlab.experiments",
+    "reidlab.experiments.image_losses",
+}
+#: The layers, top first: a module imports only from its own layer or one above it.
+LAYERS = ("building block", "synthetic world", "experiment", "real data", "the book")
 ROW = re.compile(r"^\| `(reidlab[.\w]*)` \| ([^|]+) \| ([^|]+) \| ([^|]+) \|$")
 LINK = re.compile(r"\[[^\]]+\]\(\.\./chapters/(\w+)\.md\)")
 
@@ -39,8 +48,8 @@ def public_modules() -> set[str]:
         if parts[-1] == "__init__":
             parts = parts[:-1]
         name = ".".join(parts)
-        # reidlab itself and reidlab.losses are namespaces: their modules are listed one by one.
-        if name in {"reidlab", "reidlab.losses"} or any(p.startswith("_") for p in parts):
+        # Namespaces: their modules are listed one by one.
+        if name in NAMESPACES or any(p.startswith("_") for p in parts):
             continue
         package = next((p for p in PACKAGE_ROWS if name.startswith(p + ".")), None)
         names.add(package or name)
@@ -114,6 +123,77 @@ def test_every_figure_module_is_named_after_a_chapter() -> None:
         assert path.stem in users or "chapter" in doc.lower(), (
             f"figures/{path.stem}.py is used by {sorted(users)}: name it after its chapter or "
             "say in its docstring which chapter it draws"
+        )
+
+
+def module_of(path: Path) -> str:
+    parts = path.relative_to(CODE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def row_of(module: str) -> str | None:
+    """The map row that covers ``module`` (itself, or the package row it belongs to)."""
+    while module and module not in map_rows():
+        module = module.rpartition(".")[0]
+    return module or None
+
+
+def reidlab_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.level == 0
+            and (node.module or "").startswith("reidlab.")
+        ):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("reidlab.")}
+    return found
+
+
+def test_no_module_imports_from_a_layer_below_its_own() -> None:
+    """Building blocks import no world, worlds no experiment, experiments no real data or figure."""
+    rank = {layer: i for i, layer in enumerate(LAYERS)}
+    wrong = []
+    for path in PACKAGE.rglob("*.py"):
+        mine = row_of(module_of(path))
+        if mine is None or mine in NAMESPACES:
+            continue
+        for imported in reidlab_imports(path):
+            theirs = row_of(imported)
+            if (
+                theirs
+                and theirs not in NAMESPACES
+                and rank[map_rows()[theirs][0]] > rank[map_rows()[mine][0]]
+            ):
+                wrong.append(
+                    f"{module_of(path)} ({map_rows()[mine][0]}) imports {imported} ({map_rows()[theirs][0]})"
+                )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_experiment_is_named_after_a_chapter_with_its_test_beside_it() -> None:
+    """``chapters/x.md`` -> ``reidlab/experiments/x.py`` -> ``tests/experiments/test_x.py``."""
+    for path in sorted((PACKAGE / "experiments").iterdir()):
+        if path.name.startswith("_") or path.name == "__pycache__":
+            continue
+        chapter = path.stem
+        assert chapter in chapters_in_book(), f"experiments/{path.name} is named after no chapter"
+        assert importers(f"reidlab.experiments.{chapter}") >= {chapter}, (
+            f"chapters/{chapter}.md does not use it"
+        )
+        tests = CODE / "tests" / "experiments"
+        if path.is_dir():
+            modules = [m.stem for m in path.glob("*.py") if not m.name.startswith("_")]
+            missing = [m for m in modules if not (tests / chapter / f"test_{m}.py").exists()]
+        else:
+            missing = [] if (tests / f"test_{chapter}.py").exists() else [chapter]
+        assert not missing, f"no tests/experiments/.../test_<name>.py for {missing}"
+    for path in (PACKAGE / "worlds").glob("[!_]*.py"):
+        assert (CODE / "tests" / "worlds" / f"test_{path.stem}.py").exists(), (
+            f"no test for worlds/{path.name}"
         )
 
 

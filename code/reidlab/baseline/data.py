@@ -3,7 +3,7 @@
 Readers are :mod:`reidlab.datasets` (Market-1501, DukeMTMC-reID): their training ids are already
 relabelled 0..N-1, their cameras 0-based. :class:`Images` gives one split's images one at a time at
 the training size (loaded from disk for a data set, sliced from a tensor for the toy world's
-:class:`~reidlab.pedestrians.ReidSet`), so a real data set never sits in memory;
+:class:`~reidlab.worlds.pedestrians.ReidSet`), so a real data set never sits in memory;
 :class:`TrainImages` adds each image's augmentation, seeded per image.
 """
 
@@ -19,7 +19,7 @@ from torch.utils.data import Dataset
 from reidlab.baseline.augment import Augment
 from reidlab.datasets import ImageRecords, read_dukemtmc, read_market1501
 from reidlab.datasets.records import load_image
-from reidlab.pedestrians import ReidSet
+from reidlab.worlds.pedestrians import ReidSet
 
 #: The image data sets the baseline reads (MARS is video: train a clip model on it instead).
 READERS = {"market1501": read_market1501, "dukemtmc": read_dukemtmc}

@@ -2,7 +2,7 @@ r"""Which images each training step uses, on one process or several: P x K batch
 
 The triplet loss needs every person of a batch seen more than once, so a batch is :math:`P` people
 x :math:`K` images (Hermans et al., 2017; the paper: :math:`P = 16, K = 4`, 64 images), drawn by
-the book's :func:`reidlab.siamese.pk_sampler`. A person with fewer than :math:`K` training images
+the book's :func:`reidlab.train.pk_sampler`. A person with fewer than :math:`K` training images
 (Market-1501 has some) is topped up with repeats of its own images drawn at random, as the authors'
 sampler does, so every batch is exactly :math:`P \times K`.
 
@@ -27,7 +27,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from reidlab.siamese import pk_sampler
+from reidlab.train import pk_sampler
 
 SEED_BOUND = 2**62  # augmentation seeds are drawn below this
 
@@ -46,7 +46,7 @@ def epoch_generator(seed: int, epoch: int) -> torch.Generator:
 def pk_batch(
     sample: Callable[[torch.Generator], torch.Tensor], pids: torch.Tensor, k: int, g: torch.Generator
 ) -> torch.Tensor:
-    """One global batch ``(P, K)`` of indices: ``sample(g)`` (from :func:`reidlab.siamese.pk_sampler`),
+    """One global batch ``(P, K)`` of indices: ``sample(g)`` (from :func:`reidlab.train.pk_sampler`),
     each person's row topped up to ``k`` with repeats drawn from ``g`` if they have fewer images."""
     idx = sample(g)
     _, counts = torch.unique_consecutive(pids[idx], return_counts=True)  # one run per person

@@ -1,7 +1,7 @@
 """Readers for the real ReID data sets, and writers that put the toy world on disk in their layouts.
 
 For the capstone chapter, *From the toy world to Market-1501*: the chapters train and score on the
-toy world (:mod:`reidlab.pedestrians`, :mod:`reidlab.walking`); these readers give the same
+toy world (:mod:`reidlab.worlds.pedestrians`, :mod:`reidlab.worlds.walking`); these readers give the same
 ``pids`` and ``camids`` for the data sets the field reports on, so that
 :func:`reidlab.evaluation.evaluate_rank` and the training code run on them unchanged.
 
@@ -42,7 +42,7 @@ module says where it follows them and where it is stricter:
 A reader returns only when every split has read cleanly: nothing is ever half-loaded.
 
 **Writers.** :func:`write_market1501`, :func:`write_dukemtmc` and :func:`write_mars` put the toy
-world (:func:`~reidlab.pedestrians.toy_reid`, :func:`~reidlab.walking.toy_video`) on disk as
+world (:func:`~reidlab.worlds.pedestrians.toy_reid`, :func:`~reidlab.worlds.walking.toy_video`) on disk as
 JPEGs with real-pattern names, optionally with junk and distractors, so the readers are tested on
 exactly the real layouts, and the chapter can read the toy pedestrians back as if they were
 Market-1501. Nothing is downloaded.

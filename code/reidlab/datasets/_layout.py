@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from reidlab.datasets.records import ImageRecords, Splits, verify_images
-from reidlab.pedestrians import ReidSet, ToyReid, random_camera, random_identity, render
-from reidlab.walking import ClipSet
+from reidlab.worlds.pedestrians import ReidSet, ToyReid, random_camera, random_identity, render
+from reidlab.worlds.walking import ClipSet
 
 # a file with another suffix is not an image and is ignored (torchreid globs *.jpg); one with
 # these suffixes (any case) is an image, and must be named as the data set names its images

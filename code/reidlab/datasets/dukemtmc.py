@@ -30,7 +30,7 @@ from reidlab.datasets._layout import (
     write_images,
 )
 from reidlab.datasets.records import ImageRecords, Splits
-from reidlab.pedestrians import ToyReid
+from reidlab.worlds.pedestrians import ToyReid
 
 FOLDER = "DukeMTMC-reID"
 SPLITS = {"train": "bounding_box_train", "query": "query", "gallery": "bounding_box_test"}

@@ -37,7 +37,7 @@ from reidlab.datasets._layout import (
     write_images,
 )
 from reidlab.datasets.records import ImageRecords, Splits
-from reidlab.pedestrians import ToyReid
+from reidlab.worlds.pedestrians import ToyReid
 
 FOLDER = "Market-1501-v15.09.15"
 SPLITS = {"train": "bounding_box_train", "query": "query", "gallery": "bounding_box_test"}
@@ -111,7 +111,7 @@ def write_market1501(
     seed: int = 0,
     quality: int = 95,
 ) -> Path:
-    """Write ``world`` (from :func:`reidlab.pedestrians.toy_reid`) as JPEGs in Market-1501's
+    """Write ``world`` (from :func:`reidlab.worlds.pedestrians.toy_reid`) as JPEGs in Market-1501's
     layout under ``root``; returns the ``Market-1501-v15.09.15`` folder.
 
     Toy training identity ``p`` becomes person ``2p + 2`` and test identity ``q`` person

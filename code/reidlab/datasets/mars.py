@@ -49,8 +49,8 @@ from reidlab.datasets._layout import (
     train_person,
 )
 from reidlab.datasets.records import Splits, TrackletRecords, verify_images
-from reidlab.pedestrians import random_identity, render
-from reidlab.walking import ClipSet, ToyVideo
+from reidlab.worlds.pedestrians import random_identity, render
+from reidlab.worlds.walking import ClipSet, ToyVideo
 
 TRAIN_DIR, TEST_DIR, INFO = "bbox_train", "bbox_test", "info"
 TABLES = {  # split: (frame names, tracklet table, the table's variable name)
@@ -256,7 +256,7 @@ def write_mars(
     seed: int = 0,
     quality: int = 95,
 ) -> Path:
-    """Write ``video`` (from :func:`reidlab.walking.toy_video`) in MARS's layout into ``root``
+    """Write ``video`` (from :func:`reidlab.worlds.walking.toy_video`) in MARS's layout into ``root``
     (new or empty), with the ``info/`` name lists and ``.mat`` tables; returns ``root``.
 
     Person ids and cameras as in :func:`~reidlab.datasets.market1501.write_market1501`. The test

@@ -8,8 +8,8 @@ A real data set does not fit in memory as float32 tensors (Market-1501's 32,668 
 and load pixels on demand:
 
 * ``records.load(indices, size)``: a batch shaped like the toy world's tensors,
-  ``(B, 3, H, W)`` (:class:`~reidlab.pedestrians.ReidSet`) or ``(B, T, 3, H, W)``
-  (:class:`~reidlab.walking.ClipSet`), float32 in [0, 1];
+  ``(B, 3, H, W)`` (:class:`~reidlab.worlds.pedestrians.ReidSet`) or ``(B, T, 3, H, W)``
+  (:class:`~reidlab.worlds.walking.ClipSet`), float32 in [0, 1];
 * ``records.dataset(size)``: a ``torch.utils.data.Dataset`` of ``(image, pid, camid)`` for a
   ``DataLoader`` (loading in its worker processes);
 * ``records.to_reidset(size)`` / ``records.to_clipset(size, frames)``: everything at once, for
@@ -31,8 +31,8 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
-from reidlab.pedestrians import ReidSet
-from reidlab.walking import ClipSet
+from reidlab.worlds.pedestrians import ReidSet
+from reidlab.worlds.walking import ClipSet
 
 Size = tuple[int, int]  # (height, width)
 
@@ -140,7 +140,7 @@ class ImageRecords:
         return ImageDataset(self, size, transform)
 
     def to_reidset(self, size: Size | None = None, max_bytes: int = 2**30) -> ReidSet:
-        """All images at once, as the toy world's :class:`~reidlab.pedestrians.ReidSet`; refused
+        """All images at once, as the toy world's :class:`~reidlab.worlds.pedestrians.ReidSet`; refused
         if the tensor would take more than ``max_bytes``."""
         _check_size(size)
         if size is not None:
@@ -236,7 +236,7 @@ class TrackletRecords:
         )
 
     def to_clipset(self, size: Size | None = None, frames: int = 8, max_bytes: int = 2**30) -> ClipSet:
-        """Every tracklet as ``frames`` frames, as the toy world's :class:`~reidlab.walking.ClipSet`
+        """Every tracklet as ``frames`` frames, as the toy world's :class:`~reidlab.worlds.walking.ClipSet`
         (no frame marked corrupted); refused beyond ``max_bytes``."""
         _check_size(size)
         h, w = size if size is not None else load_image(self.paths(0)[0]).shape[1:]

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from reidlab.captioning import named_shape_regions, region_of_pixel
+from reidlab.experiments.attention import named_shape_regions, region_of_pixel
 from reidlab.plots import figure
 
 CORRUPTED = "#D55E00"
@@ -36,7 +36,7 @@ def _overlay(
     """The image, dimmed where the attention ``(R,)`` (an r x r grid of regions) is low. If
     ``named`` (``(R,)`` booleans: the regions of the shape the word names) is given, a white
     outline marks those regions. Each region is drawn over the pixels nearest the centre of
-    what its feature sees (:func:`reidlab.captioning.region_of_pixel`), half a region up and
+    what its feature sees (:func:`reidlab.experiments.attention.region_of_pixel`), half a region up and
     left of its block of the grid."""
     side = round(len(weights) ** 0.5)
     size = image.shape[-1]

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from matplotlib.figure import Figure
 
-from reidlab.gan import GanRun, Mixture
+from reidlab.experiments.gan import GanRun, Mixture
 from reidlab.losses.adversarial import GENERATOR_LOSSES, generator_logit_gradient
 from reidlab.plots import figure
 

@@ -6,10 +6,10 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from reidlab.data import line_with_outliers
-from reidlab.linefit import fit_line
+from reidlab.experiments.image_losses.linefit import fit_line
 from reidlab.losses.regression import REGRESSION_LOSSES
 from reidlab.plots import figure, show_image
+from reidlab.worlds.vectors import line_with_outliers
 
 #: Colour per regression loss, the same in every figure of the chapter.
 REG_COLORS = {"L2": "#0072B2", "L1": "#D55E00", "Huber": "#009E73"}

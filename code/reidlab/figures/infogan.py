@@ -5,8 +5,9 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
-from reidlab.infogan import KINDS, InfoGAN, Shapes, traversal
+from reidlab.experiments.infogan import InfoGAN, traversal
 from reidlab.plots import figure, show_image
+from reidlab.worlds.shapes import KINDS, Shapes
 
 
 def _strip(ax: object, images: torch.Tensor, gap: int = 1) -> None:

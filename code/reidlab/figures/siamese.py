@@ -9,8 +9,8 @@ from matplotlib.patches import Rectangle
 
 from reidlab.evaluation import match_masks
 from reidlab.losses.metric import contrastive_grad, contrastive_loss
-from reidlab.pedestrians import ReidSet
 from reidlab.plots import figure, show_image
+from reidlab.worlds.pedestrians import ReidSet
 
 PAIR_COLORS = {"same": "#0072B2", "different": "#D55E00"}
 

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from reidlab.plots import figure
-from reidlab.video import robust_mean
+from reidlab.pooling import robust_mean
 
 SCHEME_COLORS = {
     "mean": "#555555",

@@ -1,0 +1,181 @@
+r"""Training an embedding five ways, on the same budget: the experiment of the chapter *Triplet
+and quadruplet losses*.
+
+Every method trains the same network (:func:`reidlab.experiments.siamese.embedding_net`: a 2 x 2 average, then
+an :class:`~reidlab.models.EmbeddingNet`) from the same start, on the same P x K batches
+(:func:`reidlab.train.pk_sampler`), for the same number of steps; only the loss differs:
+
+* ``"softmax"``: identity classification, a linear layer over the 150 training identities on
+  top of the (unnormalised) embedding and the softmax cross-entropy; retrieval then compares the
+  embeddings' directions (the classifier is dropped);
+* ``"contrastive"``: every pair of the batch (chapter *Siamese networks*);
+* ``"triplet, batch all"``: every triplet of the batch, averaged over the active ones;
+* ``"triplet, batch hard"``: per anchor, its hardest positive and hardest negative;
+* ``"quadruplet"``: batch-hard triplets plus the second, weaker margin over the closest pair of
+  two other people.
+
+For hash codes (:mod:`reidlab.hashing`), ``quantize`` adds a quantisation term to a metric
+loss, pulling every coordinate of the unit-length embedding towards :math:`\pm 1/\sqrt{D}`.
+:func:`paired_sampler` builds batches in which look-alikes come together (the chapter's second
+exercise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from reidlab._checks import lookup
+from reidlab.experiments.siamese import DOWNSAMPLE, embedding_net
+from reidlab.hashing import quantization_loss
+from reidlab.losses.classification import cross_entropy
+from reidlab.losses.metric import balanced_contrastive_loss, batch_distances, quadruplet_loss, triplet_loss
+from reidlab.miners import all_pairs, all_triplets, batch_hard_quadruplets, batch_hard_triplets
+from reidlab.train import pk_sampler, train
+
+METHODS = ("softmax", "contrastive", "triplet, batch all", "triplet, batch hard", "quadruplet")
+MARGIN, MARGIN2, CONTRASTIVE_MARGIN = 0.3, 0.15, 1.0
+
+
+class IdentityClassifier(nn.Module):
+    """An embedding network (``dim`` outputs) with a linear classifier over the training
+    identities on top; the classifier exists only for training (``forward`` returns the logits)."""
+
+    def __init__(self, net: nn.Module, dim: int, n_ids: int) -> None:
+        super().__init__()
+        self.net, self.head = net, nn.Linear(dim, n_ids)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.net(x))
+
+
+def metric_loss(method: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+    """The loss of one batch of embeddings ``(B, D)`` with labels ``(B,)``."""
+
+    def contrastive(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return balanced_contrastive_loss(batch_distances(z), all_pairs(y), CONTRASTIVE_MARGIN)
+
+    def batch_all(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        return triplet_loss(batch_distances(z), all_triplets(y), MARGIN, reduction="mean_active")
+
+    def batch_hard(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        d = batch_distances(z)
+        return triplet_loss(d, batch_hard_triplets(d, y), MARGIN)
+
+    def quadruplet(z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        d = batch_distances(z)
+        return quadruplet_loss(d, batch_hard_quadruplets(d, y), MARGIN, MARGIN2)
+
+    table = {
+        "contrastive": contrastive,
+        "triplet, batch all": batch_all,
+        "triplet, batch hard": batch_hard,
+        "quadruplet": quadruplet,
+    }
+    return lookup(table, method, "method")
+
+
+def train_method(
+    method: str,
+    images: torch.Tensor,
+    pids: torch.Tensor,
+    seed: int = 0,
+    steps: int = 400,
+    p: int = 16,
+    k: int = 4,
+    sampler: Callable[[torch.Generator], torch.Tensor] | None = None,
+    quantize: float = 0.0,
+    downsample: int = DOWNSAMPLE,
+) -> nn.Sequential:
+    r"""Train a fresh 64-d :func:`~reidlab.experiments.siamese.embedding_net` (initial weights from
+    ``seed``) with ``method`` (one of :data:`METHODS`) on P x K batches; returns the network,
+    giving unit-length embeddings. ``sampler`` replaces the P x K sampler (same signature).
+    ``quantize`` adds that weight times :func:`reidlab.hashing.quantization_loss` of
+    :math:`\sqrt{D} z` to a metric loss (not to ``"softmax"``)."""
+    lookup(dict.fromkeys(METHODS), method, "method")
+    if quantize and method == "softmax":
+        raise ValueError("quantize adds to a metric loss; method 'softmax' has none")
+    net = embedding_net(seed, images.shape[2], images.shape[3], 64, downsample)
+    emb = net[-1]  # the EmbeddingNet after the average
+    small = net[0](images)  # the average once, not in every step: the same numbers, bit for bit
+    sample = sampler or pk_sampler(pids, p, k)
+    if method == "softmax":
+        emb.normalize = False  # the classifier sees the raw embedding ...
+        model: nn.Module = IdentityClassifier(emb, emb.head.out_features, int(pids.max()) + 1)
+
+        def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            return cross_entropy(m(x), y)
+
+    else:
+        model, metric = emb, metric_loss(method)
+        scale = emb.head.out_features**0.5
+
+        def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+            z = m(x)
+            loss = metric(z, y)
+            return loss + quantize * quantization_loss(z * scale) if quantize else loss
+
+    train(model, loss_fn, (small, pids), steps=steps, lr=3e-3, sampler=sample, seed=seed)
+    emb.normalize = True  # ... retrieval compares directions
+    return net.eval()
+
+
+def paired_sampler(
+    pids: torch.Tensor, look_alikes: list[tuple[int, int]], p: int = 16, k: int = 4
+) -> Callable[[torch.Generator], torch.Tensor]:
+    """Like :func:`reidlab.train.pk_sampler` (``p`` people, ``k`` random images of each,
+    without repeats), but every person drawn brings their look-alike (pairs of pids) along
+    when there is room: so a batch holds about ``p / 2`` look-alike pairs whenever the people
+    have look-alikes, where random people rarely meet theirs."""
+    if pids.ndim != 1 or len(pids) == 0:
+        raise ValueError(f"pids must be a non-empty 1-D tensor, got shape {tuple(pids.shape)}")
+    people = pids.unique().tolist()
+    if not 2 <= p <= len(people) or k < 2:
+        raise ValueError(
+            f"need 2 <= p <= {len(people)} (the number of identities) and k >= 2, got p={p}, k={k}"
+        )
+    known = set(people)
+    for a, b in look_alikes:
+        if a not in known or b not in known:
+            raise ValueError(f"look-alike pair {(a, b)} names a pid that is not in pids")
+    partner = dict(look_alikes) | {b: a for a, b in look_alikes}
+    rows = {person: torch.nonzero(pids == person).flatten() for person in people}
+
+    def sample(g: torch.Generator) -> torch.Tensor:
+        chosen: list[int] = []
+        for i in torch.randperm(len(people), generator=g).tolist():
+            for person in (people[i], partner.get(people[i])):
+                if person is not None and person not in chosen and len(chosen) < p:
+                    chosen.append(person)
+            if len(chosen) == p:
+                break
+        picks = [rows[c][torch.randperm(len(rows[c]), generator=g)[:k]] for c in chosen]
+        return torch.cat(picks)
+
+    return sample
+
+
+def seed_table(rows: Mapping[str, Sequence[float]], seeds: Sequence[int], digits: int = 3) -> str:
+    """A text table with one row per entry of ``rows`` and one column per seed, so a reader can
+    check a sentence that says "on every seed": ``{"batch hard": [0.73, 0.74], ...}``. Whole
+    numbers print without decimals."""
+    if not rows:
+        raise ValueError("rows must name at least one row")
+    for name, values in rows.items():
+        if len(values) != len(seeds):
+            raise ValueError(f"row {name!r} has {len(values)} values for {len(seeds)} seeds")
+
+    def cell(x: float) -> str:
+        return f"{x:d}" if isinstance(x, int) else f"{x:.{digits}f}"
+
+    width = max(len(name) for name in rows)
+    cells = {name: [cell(x) for x in values] for name, values in rows.items()}
+    col = max(len(f"seed {s}") for s in seeds)
+    col = max([col] + [len(c) for values in cells.values() for c in values])
+    lines = [" " * width + "".join(f"  {f'seed {s}':>{col}s}" for s in seeds)]
+    lines += [
+        f"{name:{width}s}" + "".join(f"  {c:>{col}s}" for c in values) for name, values in cells.items()
+    ]
+    return "\n".join(lines)

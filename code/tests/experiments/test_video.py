@@ -1,0 +1,156 @@
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reidlab.experiments.video import (
+    closer_than_partner,
+    frame_features,
+    fuse,
+    half_size,
+    motion_input,
+    query_subsets,
+    rank1_hits,
+    score_streams,
+    train_motion,
+    train_spatial,
+    weighting_curves,
+)
+from reidlab.pooling import (
+    ContextPooling,
+    QualityPooling,
+)
+from reidlab.worlds.walking import toy_video
+
+
+def test_motion_input_stacks_windows_of_flow_in_time_order():
+    flows = torch.randn(2, 7, 2, 4, 3)
+    x = motion_input(flows, window=3)
+    assert x.shape == (2, 5, 6, 4, 3)
+    for w in range(5):
+        for j in range(3):
+            assert torch.equal(x[:, w, 2 * j : 2 * j + 2], flows[:, w + j])
+    with pytest.raises(ValueError, match="window"):
+        motion_input(flows, window=8)
+
+
+@given(st.integers(0, 10_000))
+@settings(max_examples=25, deadline=None)
+def test_fused_squared_distance_is_the_mean_of_the_streams(seed):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.nn.functional.normalize(torch.randn(2, 5, generator=g, dtype=torch.float64), dim=1)
+    b = torch.nn.functional.normalize(torch.randn(2, 3, generator=g, dtype=torch.float64), dim=1)
+    f = fuse(a, b)
+    d2 = lambda z: (z[0] - z[1]).pow(2).sum()  # noqa: E731
+    assert torch.isclose(d2(f), (d2(a) + d2(b)) / 2)
+
+
+@given(st.integers(0, 10_000), st.floats(0.0, 1.0))
+@settings(max_examples=25, deadline=None)
+def test_weighted_fusion_weighs_the_squared_distances(seed, alpha):
+    g = torch.Generator().manual_seed(seed)
+    a = torch.nn.functional.normalize(torch.randn(2, 5, generator=g, dtype=torch.float64), dim=1)
+    b = torch.nn.functional.normalize(torch.randn(2, 3, generator=g, dtype=torch.float64), dim=1)
+    f = fuse(a, b, weights=[1 - alpha, alpha])
+    d2 = lambda z: (z[0] - z[1]).pow(2).sum()  # noqa: E731
+    assert torch.isclose(d2(f), (1 - alpha) * d2(a) + alpha * d2(b))
+    assert torch.allclose(f.norm(dim=1), torch.ones(2, dtype=torch.float64))
+    assert torch.allclose(fuse(a, b, weights=[2.0, 2.0]), fuse(a, b))  # only the ratio counts
+
+
+def test_fusion_rejects_bad_weights():
+    a, b = torch.randn(3, 4), torch.randn(3, 2)
+    for bad in ([1.0], [-0.5, 1.5], [0.0, 0.0], [float("nan"), 1.0]):
+        with pytest.raises(ValueError, match="weights"):
+            fuse(a, b, weights=bad)
+    with pytest.raises(ValueError, match="same number of clips"):
+        fuse(a, torch.randn(2, 2))
+
+
+@pytest.fixture(scope="module")
+def world():
+    return toy_video(n_train_ids=12, n_test_ids=12, n_cameras=3, frames=5, seed=4)
+
+
+def test_training_is_deterministic(world):
+    a = train_spatial(world.train.clips, world.train.pids, seed=3, steps=2, p=4, frames=2)
+    b = train_spatial(world.train.clips, world.train.pids, seed=3, steps=2, p=4, frames=2)
+    assert all(
+        torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True)
+    )
+    flows = torch.randn(len(world.train), 4, 2, 32, 16, generator=torch.Generator().manual_seed(0))
+    m1 = train_motion(flows, world.train.pids, seed=1, steps=2, p=4)
+    m2 = train_motion(flows, world.train.pids, seed=1, steps=2, p=4)
+    assert all(
+        torch.equal(x, y) for x, y in zip(m1.state_dict().values(), m2.state_dict().values(), strict=True)
+    )
+
+
+def test_subsets_and_curves_on_a_small_world(world):
+    masks = query_subsets(world)
+    assert masks["all"].all() and len(masks["look-alikes"]) == len(world.query)
+    net = train_spatial(world.train.clips, world.train.pids, seed=0, steps=1, p=4, frames=2)
+    scores, shares = weighting_curves(net, QualityPooling(64), world, corrupted=(0, 2))
+    assert set(scores) == set(shares) and scores["mean"].shape == (2, 2)
+    assert all(s[0] == 0 for s in shares.values())  # nothing corrupted, no weight on corruption
+    assert torch.isclose(shares["mean"][1], torch.tensor(2 / 5))  # 2 of 5 frames, equal weights
+
+
+def test_rank1_hits_agree_with_the_rank_1_score(world):
+    q, gal = world.query, world.gallery
+    g = torch.Generator().manual_seed(0)
+    random = [torch.nn.functional.normalize(torch.randn(len(s), 8, generator=g), dim=1) for s in (q, gal)]
+    exact = [random[0], random[1].clone()]
+    for i, pid in enumerate(q.pids.tolist()):  # one clip of each person sits on its query
+        exact[1][(gal.pids == pid).nonzero()[0]] = random[0][i]
+    streams = {"random": random, "exact": exact}
+    hits = rank1_hits(streams, q, gal)
+    assert hits.shape == (2, len(q)) and hits[1].all()
+    scores = score_streams(streams, world, q, gal)
+    assert torch.allclose(hits.double().mean(dim=1), scores[:, 0, 0].double())
+
+
+def test_closer_than_partner_compares_the_nearest_clips(world):
+    q, gal = world.query, world.gallery
+    a, b = q.pids[:2].tolist()
+    e = torch.eye(4)
+    zq = e[[3] * len(q)]
+    zq[0], zq[1] = e[0], e[1]  # the queries of a and b
+    zg = e[[3] * len(gal)]
+    zg[gal.pids == a] = e[0]  # a's clips on a's query; b's clips as far from b as a's are
+    zg[gal.pids == b] = e[2]
+    assert closer_than_partner(zq, zg, q, gal, [(a, b)]).tolist() == [True, False]  # a tie is no win
+    zg[gal.pids == b] = e[1]
+    assert closer_than_partner(zq, zg, q, gal, [(b, a)]).tolist() == [True, True]
+    assert closer_than_partner(zq, zg, q, gal, []).tolist() == []
+    with pytest.raises(ValueError, match="pairs"):
+        closer_than_partner(zq, zg, q, gal, [(a, a)])
+
+
+def test_only_the_corrupted_frames_are_computed_again(world):
+    from reidlab.experiments.video import _refresh
+    from reidlab.worlds.walking import corrupt
+
+    net = train_spatial(world.train.clips, world.train.pids, seed=0, steps=1, p=4, frames=2)
+    hit = corrupt(world.query, world.cameras, torch.Generator().manual_seed(0), n_frames=2)
+    clean = frame_features(net, world.query.clips)
+    assert torch.allclose(_refresh(net, clean, hit), frame_features(net, hit.clips), atol=1e-6)
+    assert torch.equal(_refresh(net, clean, world.query), clean)  # nothing corrupted
+
+
+def test_pooling_trains_along_with_the_frame_network(world):
+    torch.manual_seed(0)
+    pooling = ContextPooling(64)
+    before = [t.clone() for t in pooling.parameters()]
+    train_spatial(world.train.clips, world.train.pids, seed=2, steps=2, p=4, frames=3, pooling=pooling)
+    assert any(not torch.equal(a, b) for a, b in zip(before, pooling.parameters(), strict=True))
+    assert not pooling.training
+
+
+def test_half_size_averages_two_by_two_pixels():
+    clips = torch.arange(2 * 3 * 1 * 4 * 2, dtype=torch.float32).view(2, 3, 1, 4, 2)
+    small = half_size(clips)
+    assert small.shape == (2, 3, 1, 2, 1)
+    assert torch.isclose(small[0, 0, 0, 0, 0], clips[0, 0, 0, :2, :].mean())
+    with pytest.raises(ValueError, match="even"):
+        half_size(torch.zeros(1, 2, 3, 5, 4))
