@@ -3,8 +3,17 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import mannwhitneyu
 
-from reidlab.evaluation import evaluate_rank, evaluate_retrieval
+from reidlab.evaluation import (
+    auc,
+    balanced_accuracy,
+    best_threshold,
+    evaluate_rank,
+    evaluate_retrieval,
+    roc_curve,
+    verification_pairs,
+)
 
 
 def reference(distmat, q_pids, g_pids, q_camids, g_camids, max_rank):
@@ -200,3 +209,69 @@ def test_retrieval_counts_every_same_label_item_as_correct():
     assert r.cmc.tolist() == [0.5, 0.5, 1.0, 1.0]
     with pytest.raises(ValueError, match=r"g_labels must have shape \(4,\)"):
         evaluate_retrieval(d, torch.tensor([1, 2]), torch.tensor([1, 2, 1]))
+
+
+def brute_force_auc(d, same):
+    """Mann-Whitney: the share of (positive, negative) pairs where the positive is closer."""
+    pos, neg = d[same].tolist(), d[~same].tolist()
+    wins = sum((p < n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+@pytest.mark.parametrize("levels", [None, 4, 50])
+def test_roc_auc_matches_brute_force(levels):
+    g = torch.Generator().manual_seed(2)
+    same = torch.rand(300, generator=g) < 0.3
+    d = torch.rand(300, generator=g, dtype=torch.float64) + 0.3 * (~same)
+    if levels:
+        d = (d * levels).floor() / levels  # ties
+    fpr, tpr, thr = roc_curve(d, same)
+    assert fpr[0] == tpr[0] == 0 and fpr[-1] == tpr[-1] == 1
+    assert (fpr.diff() >= 0).all() and (tpr.diff() >= 0).all() and (thr.diff() > 0).all()
+    assert auc(fpr, tpr) == pytest.approx(brute_force_auc(d, same), abs=1e-12)
+    # SciPy's Mann-Whitney U counts (negative, positive) pairs with the negative farther, ties half
+    u = mannwhitneyu(d[~same].numpy(), d[same].numpy()).statistic
+    assert auc(fpr, tpr) == pytest.approx(u / (int(same.sum()) * int((~same).sum())), abs=1e-12)
+    # each point is the rates at "same person if d <= threshold"
+    k = len(thr) // 2
+    assert tpr[k + 1] == pytest.approx(float((d[same] <= thr[k]).double().mean()))
+    assert fpr[k + 1] == pytest.approx(float((d[~same] <= thr[k]).double().mean()))
+
+
+def test_roc_bad_input():
+    with pytest.raises(ValueError, match="both positive"):
+        roc_curve(torch.rand(5), torch.ones(5, dtype=torch.bool))
+    with pytest.raises(ValueError, match="same must be a bool tensor shaped like d"):
+        roc_curve(torch.rand(5), torch.ones(4, dtype=torch.bool))
+    with pytest.raises(ValueError, match="d contains NaN"):
+        roc_curve(torch.tensor([0.1, float("nan")]), torch.tensor([True, False]))
+
+
+def test_best_threshold_is_the_best_of_all_thresholds_and_pairs_skip_junk():
+    g = torch.Generator().manual_seed(5)
+    same = torch.rand(200, generator=g) < 0.2
+    d = torch.rand(200, generator=g, dtype=torch.float64) + 0.4 * (~same)
+    t = best_threshold(d, same)
+    brute = max(balanced_accuracy(d <= x, same) for x in d)
+    assert balanced_accuracy(d <= t, same) == pytest.approx(brute)
+    acc = balanced_accuracy(d <= 0.7, same)
+    assert acc == pytest.approx(0.5 * ((d[same] <= 0.7).double().mean() + (d[~same] > 0.7).double().mean()))
+    distmat = torch.arange(6.0).view(2, 3)
+    dd, ss = verification_pairs(
+        distmat, torch.tensor([1, 2]), torch.tensor([1, 1, 2]), torch.tensor([0, 0]), torch.tensor([0, 1, 1])
+    )
+    assert dd.tolist() == [1.0, 2.0, 3.0, 4.0, 5.0] and ss.tolist() == [True, False, False, False, True]
+
+
+def test_balanced_accuracy_checks_its_input():
+    with pytest.raises(TypeError, match="predicted must be a bool tensor"):
+        balanced_accuracy(torch.rand(4), torch.tensor([True, False, True, False]))
+    with pytest.raises(ValueError, match="share a non-empty shape"):
+        balanced_accuracy(torch.ones(3, dtype=torch.bool), torch.tensor([True, False]))
+    with pytest.raises(ValueError, match="both positives"):
+        balanced_accuracy(torch.ones(3, dtype=torch.bool), torch.ones(3, dtype=torch.bool))
+    # one right positive of two, both negatives right
+    assert (
+        balanced_accuracy(torch.tensor([True, False, False, False]), torch.tensor([True, True, False, False]))
+        == 0.75
+    )

@@ -4,6 +4,7 @@ import torch
 from reidlab.experiments.attention import (
     END,
     PAD,
+    START,
     Captioner,
     Encoder,
     attention_on_named_shape,
@@ -130,3 +131,115 @@ def test_training_is_deterministic_and_lowers_the_loss(scenes):
         assert caption_loss(trained, scenes.images, scenes.tokens) < caption_loss(
             fresh, scenes.images, scenes.tokens
         )
+
+
+def tiny_captioner(attention: bool, seed: int = 0) -> Captioner:
+    """A small captioner in float64 (16 x 16 images: a 2 x 2 grid of 8 features), in eval mode."""
+    torch.manual_seed(seed)
+    return Captioner(attention=attention, channels=8, hidden=12, embed=5, widths=(4, 6)).double().eval()
+
+
+def random_batch(seed: int, b: int = 3, length: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
+    g = torch.Generator().manual_seed(seed)
+    images = torch.rand(b, 3, 16, 16, generator=g, dtype=torch.float64)
+    return images, torch.randint(len(VOCAB), (b, length), generator=g)
+
+
+def gru_cell_by_hand(cell: torch.nn.GRUCell, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """The GRU equations as PyTorch documents them (gates r, z, n in that order)."""
+    wr, wz, wn = cell.weight_ih.chunk(3)
+    ur, uz, un = cell.weight_hh.chunk(3)
+    br, bz, bn = cell.bias_ih.chunk(3)
+    cr, cz, cn = cell.bias_hh.chunk(3)
+    r = torch.sigmoid(x @ wr.T + br + h @ ur.T + cr)
+    z = torch.sigmoid(x @ wz.T + bz + h @ uz.T + cz)
+    n = torch.tanh(x @ wn.T + bn + r * (h @ un.T + cn))
+    return (1 - z) * n + z * h
+
+
+def decoder_by_hand(
+    model: Captioner, images: torch.Tensor, tokens: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Teacher forcing written out from the module's docstring, with none of its methods but the
+    encoder: the attention scores item by item, the GRU from its equations."""
+    grid = model.encoder(images)  # (B, R, C)
+    b, r, _ = grid.shape
+    h = torch.tanh(grid.mean(dim=1) @ model.init_state.weight.T + model.init_state.bias)
+    scores, weights = [], []
+    for t in range(tokens.shape[1]):
+        word = torch.full((b,), START) if t == 0 else tokens[:, t - 1]
+        if model.attention is None:
+            alpha = torch.full((b, r), 1.0 / r, dtype=grid.dtype)
+        else:
+            att = model.attention
+            w_q, w_k, b_k = att.query_proj.weight, att.key_proj.weight, att.key_proj.bias
+            e = torch.empty(b, r, dtype=grid.dtype)
+            for i in range(b):
+                for j in range(r):
+                    e[i, j] = att.score.weight[0] @ torch.tanh(w_q @ h[i] + w_k @ grid[i, j] + b_k)
+            alpha = torch.exp(e - e.max(dim=1, keepdim=True).values)
+            alpha = alpha / alpha.sum(dim=1, keepdim=True)
+        context = (alpha[..., None] * grid).sum(dim=1)
+        h = gru_cell_by_hand(model.cell, torch.cat((model.embed.weight[word], context), dim=1), h)
+        scores.append(torch.cat((h, context), dim=1) @ model.out.weight.T + model.out.bias)
+        weights.append(alpha)
+    return torch.stack(scores, dim=1), torch.stack(weights, dim=1)
+
+
+@pytest.mark.parametrize("attention", [True, False])
+def test_teacher_forcing_equals_a_loop_of_single_steps(attention):
+    model = tiny_captioner(attention)
+    images, tokens = random_batch(1)
+    with torch.no_grad():
+        scores, weights = model(images, tokens)
+        # the reference: the decoder's own single step, called by hand, one word at a time
+        grid = model.encoder(images)
+        keys = None if model.attention is None else model.attention.project_keys(grid)
+        h = torch.tanh(model.init_state(grid.mean(dim=1)))
+        word = torch.full((len(images),), START)
+        for t in range(tokens.shape[1]):
+            s, h, w = model.step(word, h, grid, keys)
+            torch.testing.assert_close(scores[:, t], s, atol=1e-12, rtol=0)
+            torch.testing.assert_close(weights[:, t], w.to(weights.dtype), atol=1e-12, rtol=0)
+            word = tokens[:, t]  # teacher forcing: the true word, whatever the model said
+        # an independent reference: the equations by hand
+        ref_scores, ref_weights = decoder_by_hand(model, images, tokens)
+    assert scores.dtype == torch.float64
+    torch.testing.assert_close(scores, ref_scores, atol=1e-10, rtol=0)
+    torch.testing.assert_close(weights.double(), ref_weights, atol=1e-10, rtol=0)
+    if attention:  # the weights do depend on the state: not the same at every step
+        assert (weights[:, 1:] - weights[:, :1]).abs().max() > 1e-6
+
+
+@pytest.mark.parametrize("attention", [True, False])
+def test_each_step_sees_only_the_words_before_it(attention):
+    """Changing the true word at position t changes the scores from position t + 1 on, not
+    before: teacher forcing feeds the previous word, never the current one."""
+    model = tiny_captioner(attention, seed=2)
+    images, tokens = random_batch(2, length=6)
+    changed = tokens.clone()
+    changed[:, 3] = (tokens[:, 3] + 1) % len(VOCAB)
+    with torch.no_grad():
+        (a, wa), (b, wb) = model(images, tokens), model(images, changed)
+    torch.testing.assert_close(a[:, :4], b[:, :4], atol=0, rtol=0)
+    torch.testing.assert_close(wa[:, :5], wb[:, :5], atol=0, rtol=0)  # weights use h_{t-1}
+    assert (a[:, 4] - b[:, 4]).abs().max() > 1e-9
+    if attention:
+        assert (wa[:, 5] - wb[:, 5]).abs().max() > 1e-12
+
+
+@pytest.mark.parametrize("attention", [True, False])
+def test_greedy_decoding_is_teacher_forcing_on_its_own_words(attention):
+    """Fed its own greedy caption as the truth, the model's teacher-forced scores pick the same
+    word at every step until ``<end>``, with the same attention weights."""
+    model = tiny_captioner(attention, seed=3)
+    images, _ = random_batch(3, b=4)
+    words, greedy_weights = greedy_captions(model, images, max_len=7)
+    with torch.no_grad():
+        scores, weights = model(images, words)
+    torch.testing.assert_close(weights, greedy_weights, atol=1e-12, rtol=0)
+    done_before = torch.zeros(len(images), dtype=torch.bool)
+    for t in range(words.shape[1]):
+        live = ~done_before
+        assert torch.equal(scores[live, t].argmax(dim=1), words[live, t])
+        done_before |= words[:, t] == END

@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import spearmanr
 
 from reidlab.experiments.infogan import (
     abs_spearman,
@@ -17,12 +18,15 @@ from reidlab.experiments.infogan import (
     factor_correlations,
     matched_accuracy,
     mixup_share,
+    q_class_accuracy,
     q_code_accuracy,
+    reader_scores,
     train_infogan,
+    train_reader,
     traversal,
 )
 from reidlab.losses.adversarial import info_loss
-from reidlab.worlds.shapes import make_shapes
+from reidlab.worlds.shapes import CIRCLE, KINDS, make_shapes
 
 
 @settings(max_examples=60, deadline=None)
@@ -106,6 +110,20 @@ def test_training_is_deterministic_and_the_outputs_have_the_documented_shapes() 
         assert torch.equal(pa, pb)
     grid = traversal(a, j=1, value=0.5, n_noise_draws=3)
     assert grid.shape == (3, 3, 16, 16) and 0 <= grid.min() and grid.max() <= 1
+    # the reference, by hand: row k is code k, column i noise draw i of the seed, code j = value
+    gen = a.generator
+    z = torch.randn(3, gen.n_noise, generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        for k in range(3):
+            cont = torch.tensor([[0.0, 0.5]]).expand(3, 2)
+            torch.testing.assert_close(grid[k], gen(z, torch.full((3,), k), cont)[:, 0])
+    # the rows differ (the code is an input), and so do the columns (the noise draws)
+    assert (grid[0] - grid[1]).abs().max() > 1e-4 and (grid[:, 0] - grid[:, 1]).abs().max() > 1e-4
+    # sweeping the value moves the images, and the same value gives the same images again
+    assert torch.equal(traversal(a, j=1, value=0.5, n_noise_draws=3), grid)
+    assert (traversal(a, j=1, value=-0.5, n_noise_draws=3) - grid).abs().max() > 1e-4
+    # code 0 at 0.5 with code 1 at 0 is another input than code 1 at 0.5 with code 0 at 0
+    assert (traversal(a, j=0, value=0.5, n_noise_draws=3) - grid).abs().max() > 1e-4
     with pytest.raises(ValueError, match="j must be"):
         traversal(a, j=2, value=0.0)
     with pytest.raises(ValueError, match="images must have shape"):
@@ -128,7 +146,26 @@ def test_a_generator_that_ignores_the_code_scores_near_chance() -> None:
     acc = code_class_accuracy(model, Blind(), per_code=100)  # type: ignore[arg-type]
     assert acc < 0.6
     rho = factor_correlations(model, Blind(), n=200)  # type: ignore[arg-type]
-    assert rho.shape == (2, 2)
+    assert rho.shape == (2, 2) and ((0 <= rho) & (rho <= 1)).all()
+    # the reference, by hand: the same 200 codes, the Blind reader's outputs, Spearman per pair
+    gen = model.generator
+    z, cat, cont = gen.codes(200, torch.Generator().manual_seed(321))
+    with torch.no_grad():
+        logits, scale, rotation = Blind()(gen(z, cat, cont))
+    shaped = logits.argmax(1) != 0  # not read as a circle
+    assert 0 < int(shaped.sum()) < 200
+    for j in range(2):
+        assert rho[j, 0].item() == pytest.approx(abs_spearman(cont[:, j], scale), abs=1e-6)
+        assert rho[j, 1].item() == pytest.approx(abs_spearman(cont[shaped, j], rotation[shaped]), abs=1e-6)
+    # this generator still uses its codes (its weights are random): some code moves the
+    # brightness. Cut the codes from it: the image no longer depends on them, and no code
+    # correlates with what the reader reads (|rho| of 1000 independent draws: about 0.03)
+    assert factor_correlations(model, Blind(), n=1000).max() > 0.2  # type: ignore[arg-type]
+    with torch.no_grad():
+        gen.net[0].weight[:, gen.n_noise :] = 0
+    cut = factor_correlations(model, Blind(), n=1000)  # type: ignore[arg-type]
+    assert (cut < 0.12).all()
+    assert code_class_accuracy(model, Blind(), per_code=300) < 0.4  # type: ignore[arg-type]
 
 
 def test_code_effects_are_zero_for_an_input_the_generator_ignores() -> None:
@@ -169,3 +206,105 @@ def test_q_code_accuracy_reads_the_codes_of_generated_images() -> None:
     assert q_code_accuracy(model, n=300) == pytest.approx(float((cat == 0).float().mean()))
     with pytest.raises(ValueError, match="n must be"):
         q_code_accuracy(model, n=-1)
+
+
+@pytest.fixture(scope="module")
+def real_shapes():
+    """Labelled real shapes: a training set and a held-out one, drawn from other seeds."""
+    return make_shapes(300, seed=0), make_shapes(150, seed=1)
+
+
+@pytest.fixture(scope="module")
+def reader(real_shapes):
+    return train_reader(real_shapes[0], steps=60, batch=64, seed=0)
+
+
+def test_a_reader_trained_on_real_shapes_reads_held_out_ones(real_shapes, reader):
+    _, held_out = real_shapes
+    scores = reader_scores(reader, held_out)
+    assert set(scores) == {"accuracy", "scale", "rotation"}
+    assert scores["accuracy"] > 0.7  # chance: 1/3
+    assert scores["scale"] > 0.7 and scores["rotation"] > 0.7
+    assert not reader.training
+    # an untrained reader of the same architecture reads nothing
+    torch.manual_seed(0)
+    fresh = reader_scores(type(reader)().eval(), held_out)
+    assert fresh["accuracy"] < 0.5 and scores["accuracy"] > fresh["accuracy"] + 0.3
+
+
+def test_train_reader_is_deterministic_under_its_seed(real_shapes, reader):
+    train, _ = real_shapes
+    a, b, c = (train_reader(train, steps=3, batch=16, seed=s) for s in (4, 4, 5))
+    for pa, pb in zip(a.parameters(), b.parameters(), strict=True):
+        assert torch.equal(pa, pb)
+    assert any(not torch.equal(pa, pc) for pa, pc in zip(a.parameters(), c.parameters(), strict=True))
+    again = train_reader(train, steps=60, batch=64, seed=0)
+    x = train.images[:20]
+    with torch.no_grad():
+        assert all(torch.equal(u, v) for u, v in zip(reader(x), again(x), strict=True))
+
+
+class Oracle(torch.nn.Module):
+    """A 'reader' that returns given outputs, whatever the images."""
+
+    n_kinds = len(KINDS)
+
+    def __init__(self, logits, scale, rotation):
+        super().__init__()
+        self.out = (logits, scale, rotation)
+
+    def forward(self, x):
+        assert len(x) == len(self.out[0])
+        return self.out
+
+
+def test_reader_scores_agree_with_brute_force(real_shapes, reader):
+    _, data = real_shapes
+    scores = reader_scores(reader, data)
+    with torch.no_grad():
+        logits, s, r = reader(data.images)
+    right = sum(int(p) == int(k) for p, k in zip(logits.argmax(1), data.kinds, strict=True))
+    assert scores["accuracy"] == pytest.approx(right / len(data.kinds))
+    rot = [i for i, k in enumerate(data.kinds.tolist()) if k != CIRCLE]
+    assert 0 < len(rot) < len(data.kinds)
+    assert scores["scale"] == pytest.approx(abs(spearmanr(s.numpy(), data.scale.numpy()).statistic))
+    assert scores["rotation"] == pytest.approx(
+        abs(spearmanr(r[rot].numpy(), data.rotation[rot].numpy()).statistic)
+    )
+
+
+def test_reader_scores_of_a_perfect_reader_and_of_a_circle_rotation(real_shapes):
+    """Reading the truth scores 1 everywhere, even with a decreasing scale (|rho|) and with
+    nonsense as the rotation of the circles (a circle has none, so it is left out)."""
+    _, data = real_shapes
+    logits = torch.nn.functional.one_hot(data.kinds, len(KINDS)).float()
+    rotation = torch.where(data.kinds == CIRCLE, torch.randn(len(data.kinds)) * 100, data.rotation)
+    perfect = reader_scores(Oracle(logits, -(data.scale**3), rotation), data)  # type: ignore[arg-type]
+    assert perfect == pytest.approx({"accuracy": 1.0, "scale": 1.0, "rotation": 1.0})
+    wrong = reader_scores(Oracle(logits.roll(1, dims=1), data.scale, data.rotation), data)  # type: ignore[arg-type]
+    assert wrong["accuracy"] == 0.0  # accuracy is not matched: kind names are the reader's own
+
+
+def test_q_class_accuracy_is_the_best_matching_of_q_on_real_shapes(real_shapes):
+    _, data = real_shapes
+    model = train_infogan(real_shapes[0].images, steps=5, seed=0)
+    acc = q_class_accuracy(model, data)
+    with torch.no_grad():
+        pred = model.discriminator(data.images).cat_logits.argmax(1).tolist()
+    kinds = data.kinds.tolist()
+    brute = max(
+        sum(perm[p] == k for p, k in zip(pred, kinds, strict=True)) / len(kinds)
+        for perm in itertools.permutations(range(3))
+    )
+    assert acc == pytest.approx(brute)
+    assert 1 / 3 <= acc <= 1  # the best of the 3! matchings beats their mean, 1/3
+    head = model.discriminator.q_head[-1]
+    with torch.no_grad():  # renaming Q's codes (permuting its logits) changes nothing
+        head.weight[:3] = head.weight[[2, 0, 1]]
+        head.bias[:3] = head.bias[[2, 0, 1]]
+    assert q_class_accuracy(model, data) == pytest.approx(acc)
+    with torch.no_grad():  # a Q that always says one code: right on the most common kind only
+        head.weight.zero_()
+        head.bias.zero_()
+        head.bias[1] = 1.0
+    assert q_class_accuracy(model, data) == pytest.approx(float(data.kinds.bincount().max()) / len(kinds))

@@ -8,6 +8,7 @@ from reidlab.experiments.video import (
     frame_features,
     fuse,
     half_size,
+    motion_features,
     motion_input,
     query_subsets,
     rank1_hits,
@@ -16,6 +17,7 @@ from reidlab.experiments.video import (
     train_spatial,
     weighting_curves,
 )
+from reidlab.models import EmbeddingNet
 from reidlab.pooling import (
     ContextPooling,
     QualityPooling,
@@ -154,3 +156,64 @@ def test_half_size_averages_two_by_two_pixels():
     assert torch.isclose(small[0, 0, 0, 0, 0], clips[0, 0, 0, :2, :].mean())
     with pytest.raises(ValueError, match="even"):
         half_size(torch.zeros(1, 2, 3, 5, 4))
+
+
+def brute_force_rank1_and_ap(q, gal, query, gallery, keep):
+    """Rank-1 and mAP one query at a time: Euclidean distances, the query's own camera's clips of
+    its person left out (junk), AP the mean precision at each correct clip's rank."""
+    hits, aps = [], []
+    for i in range(len(query)):
+        if not keep[i]:
+            continue
+        pid, cam = int(query.pids[i]), int(query.camids[i])
+        ranked = sorted(
+            (float((q[i] - gal[j]).pow(2).sum().sqrt()), int(gallery.pids[j]))
+            for j in range(len(gallery))
+            if not (int(gallery.pids[j]) == pid and int(gallery.camids[j]) == cam)
+        )
+        correct = [p == pid for _, p in ranked]
+        hits.append(correct[0])
+        ranks = [r + 1 for r, c in enumerate(correct) if c]
+        aps.append(sum((n + 1) / r for n, r in enumerate(ranks)) / len(ranks))
+    return sum(hits) / len(hits), sum(aps) / len(aps)
+
+
+def test_score_streams_agrees_with_brute_force_on_every_subset(world):
+    q, gal = world.query, world.gallery
+    g = torch.Generator().manual_seed(1)
+    random = [torch.nn.functional.normalize(torch.randn(len(s), 8, generator=g), dim=1) for s in (q, gal)]
+    one_hot = torch.eye(int(max(q.pids.max(), gal.pids.max())) + 1)
+    exact = [one_hot[q.pids], one_hot[gal.pids]]  # a feature per person: their own axis
+    streams = {"random": random, "exact": exact}
+    masks = query_subsets(world)
+    assert all(m.any() for m in masks.values())  # every subset has queries on this world
+    scores = score_streams(streams, world, q, gal)
+    assert scores.shape == (2, len(masks), 2)
+    for s, (zq, zg) in enumerate(streams.values()):
+        for m, keep in enumerate(masks.values()):
+            rank1, mean_ap = brute_force_rank1_and_ap(zq, zg, q, gal, keep.tolist())
+            assert scores[s, m, 0].item() == pytest.approx(rank1, abs=1e-6)
+            assert scores[s, m, 1].item() == pytest.approx(mean_ap, abs=1e-5)
+    assert (scores[1] == 1).all()  # the person's own feature: every query right, every clip first
+    assert (scores[0] < 1).all() and ((scores >= 0) & (scores <= 1)).all()
+
+
+def test_motion_features_average_the_windows_features_clip_by_clip():
+    torch.manual_seed(0)
+    net = EmbeddingNet(dim=8, height=16, width=8, in_channels=6)
+    flows = torch.randn(5, 5, 2, 16, 8, generator=torch.Generator().manual_seed(2))
+    z = motion_features(net, flows, window=3, batch_size=2)
+    assert not net.training  # evaluation mode: batch norm uses its running statistics
+    assert z.shape == (5, 8)
+    torch.testing.assert_close(z.norm(dim=1), torch.ones(5))
+    # the reference: every window of 3 flow fields through the network alone, the mean, unit length
+    with torch.no_grad():
+        for n in range(5):
+            windows = [torch.cat([flows[n, w + j] for j in range(3)])[None] for w in range(3)]
+            mean = torch.stack([net(x)[0] for x in windows]).mean(dim=0)
+            torch.testing.assert_close(z[n], mean / mean.norm(), atol=1e-5, rtol=0)
+    # batches change nothing, and a clip's feature does not depend on the others
+    torch.testing.assert_close(motion_features(net, flows, batch_size=64), z, atol=1e-6, rtol=0)
+    torch.testing.assert_close(motion_features(net, flows[3:4]), z[3:4], atol=1e-6, rtol=0)
+    # the features depend on the order of the flow fields, not just on which they are
+    assert (motion_features(net, flows.flip(1)) - z).abs().max() > 1e-4
