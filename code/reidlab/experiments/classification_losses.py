@@ -16,6 +16,7 @@ from reidlab._checks import lookup
 from reidlab.evaluation import balanced_accuracy
 from reidlab.losses.classification import margin_loss, margins
 from reidlab.models import Scorer, linear_classifier, mlp_classifier
+from reidlab.tables import seed_table
 from reidlab.train import train
 from reidlab.worlds.vectors import TwoClass, two_class
 
@@ -247,33 +248,26 @@ def outlier_accuracy(
 
 def format_seeds(accs: dict[str, torch.Tensor], seeds: Sequence[int]) -> str:
     """Accuracies ``{loss: (len(seeds),)}`` as text: a row per loss, a column per seed, then the
-    mean and the sample standard deviation (n - 1) over the seeds."""
-    seeds = list(seeds)
-    if any(a.shape != (len(seeds),) for a in accs.values()):
-        raise ValueError(f"every loss needs one accuracy per seed ({len(seeds)})")
-    lines = [f"{'loss':14s}" + "".join(f"{f'seed {s}':>9s}" for s in seeds) + "   mean ± sd"]
-    for loss, a in accs.items():
-        sd = a.std().item() if len(seeds) > 1 else float("nan")
-        cells = "".join(f"{x:9.3f}" for x in a.tolist())
-        lines.append(f"{loss:14s}{cells}   {a.mean().item():.3f} ± {sd:.3f}")
-    return "\n".join(lines)
+    mean and the sample standard deviation (n - 1) over the seeds (:mod:`reidlab.tables`)."""
+    return seed_table(accs, seeds, summary=True, label="loss", label_width=14, width=7)
 
 
 def format_table(results: dict[tuple[str, float, float], torch.Tensor]) -> str:
     """The results of :func:`noise_experiment` as text: a block per class ratio, a row per loss,
-    a column per label-noise rate, each cell ``mean ± std`` over the seeds."""
+    a column per label-noise rate, each cell ``mean ±sd`` over the seeds (sample sd, n - 1)."""
     losses = list(dict.fromkeys(k[0] for k in results))
     ratios = sorted({k[1] for k in results})
     noises = sorted({k[2] for k in results})
-    lines = []
+    blocks = []
     for ratio in ratios:
-        head = f"{f'pos:neg 1:{ratio:g}':14s}" + "".join(f"{f'noise {n:.0%}':>15s}" for n in noises)
-        lines += [head, "-" * len(head)]
-        for loss in losses:
-            cells = "".join(
-                f"{results[(loss, ratio, n)].mean():>8.3f} ±{results[(loss, ratio, n)].std():.3f}"
-                for n in noises
-            )
-            lines.append(f"{loss:14s}{cells}")
-        lines.append("")
-    return "\n".join(lines).rstrip()
+        rows = {loss: torch.stack([results[(loss, ratio, n)] for n in noises], 1) for loss in losses}
+        head, *body = seed_table(
+            rows,
+            columns=[f"noise {n:.0%}" for n in noises],
+            sep=" ±",
+            label=f"pos:neg 1:{ratio:g}",
+            label_width=14,
+            width=13,
+        ).split("\n")
+        blocks.append("\n".join([head, "-" * len(head), *body]))
+    return "\n\n".join(blocks)

@@ -22,7 +22,7 @@ exercise).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -155,27 +155,3 @@ def paired_sampler(
         return torch.cat(picks)
 
     return sample
-
-
-def seed_table(rows: Mapping[str, Sequence[float]], seeds: Sequence[int], digits: int = 3) -> str:
-    """A text table with one row per entry of ``rows`` and one column per seed, so a reader can
-    check a sentence that says "on every seed": ``{"batch hard": [0.73, 0.74], ...}``. Whole
-    numbers print without decimals."""
-    if not rows:
-        raise ValueError("rows must name at least one row")
-    for name, values in rows.items():
-        if len(values) != len(seeds):
-            raise ValueError(f"row {name!r} has {len(values)} values for {len(seeds)} seeds")
-
-    def cell(x: float) -> str:
-        return f"{x:d}" if isinstance(x, int) else f"{x:.{digits}f}"
-
-    width = max(len(name) for name in rows)
-    cells = {name: [cell(x) for x in values] for name, values in rows.items()}
-    col = max(len(f"seed {s}") for s in seeds)
-    col = max([col] + [len(c) for values in cells.values() for c in values])
-    lines = [" " * width + "".join(f"  {f'seed {s}':>{col}s}" for s in seeds)]
-    lines += [
-        f"{name:{width}s}" + "".join(f"  {c:>{col}s}" for c in values) for name, values in cells.items()
-    ]
-    return "\n".join(lines)

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from reidlab.experiments.attention import named_shape_regions, region_of_pixel
 from reidlab.plots import figure
+from reidlab.tables import seed_table
 
 CORRUPTED = "#D55E00"
 
@@ -162,10 +163,7 @@ def attention_example(image: str, word: int, *, examples: dict[str, tuple[torch.
 def score_table(
     scores: torch.Tensor, rows: tuple[str, ...], columns: tuple[str, ...] | list[str], width: int = 16
 ) -> str:
-    """``(seeds, rows, columns)`` as text, mean ± standard deviation over the seeds."""
-    m, s = scores.mean(0), scores.std(0)
-    lines = [f"{'':12s}" + "".join(f"{c:>{width}s}" for c in columns)]
-    for i, name in enumerate(rows):
-        cells = [f"{m[i, j]:.3f}±{s[i, j]:.3f}" for j in range(len(columns))]
-        lines.append(f"{name:12s}" + "".join(f"{c:>{width}s}" for c in cells))
-    return "\n".join(lines)
+    """``(seeds, rows, columns)`` as text, mean ± standard deviation over the seeds (sample sd,
+    n - 1); each column at least ``width`` characters, two spaces between columns always."""
+    by_row = {name: scores[:, i] for i, name in enumerate(rows)}
+    return seed_table(by_row, columns=columns, sep="±", label_width=12, width=width - 2)

@@ -9,6 +9,7 @@ from reidlab._checks import lookup
 from reidlab.losses.metric import batch_distances, triplet_loss
 from reidlab.miners import all_triplets, batch_hard_triplets, semi_hard_triplets
 from reidlab.plots import figure
+from reidlab.tables import seed_table
 
 IDENTITY_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 POSITIVE_LINE = {"color": "#444444", "lw": 0.9, "ls": "-", "alpha": 0.5}
@@ -96,10 +97,6 @@ def mining_frame(margin: float, mining: str) -> Figure:
 
 def score_table(results: dict[str, torch.Tensor]) -> str:
     """``{method: (seeds, 4)}`` of rank-1, rank-5, mAP and the look-alike share of rank-1 misses,
-    as text: mean ± standard deviation over the seeds."""
-    rows = [f"{'':20s}{'rank-1':>13s}{'rank-5':>13s}{'mAP':>13s}{'to look-alike':>15s}"]
-    for name, r in results.items():
-        m, s = r.mean(0).numpy(), r.std(0).numpy()
-        cells = "".join(f"{m[c]:7.3f}±{s[c]:.3f}" for c in range(3))
-        rows.append(f"{name:20s}{cells}{m[3]:11.0%}±{s[3]:.0%}")
-    return "\n".join(rows)
+    as text: mean ± standard deviation over the seeds (sample sd, n - 1)."""
+    columns, fmt = ("rank-1", "rank-5", "mAP", "to look-alike"), (".3f", ".3f", ".3f", ".0%")
+    return seed_table(results, columns=columns, fmt=fmt, sep="±", label_width=20, width=11)

@@ -10,6 +10,7 @@ from matplotlib.patches import Rectangle
 
 from reidlab.plots import figure
 from reidlab.pooling import robust_mean
+from reidlab.tables import seed_table
 
 SCHEME_COLORS = {
     "mean": "#555555",
@@ -205,15 +206,15 @@ def pooling_frame(distance: float) -> Figure:
 
 def ablation_table(results: torch.Tensor, streams: tuple[str, ...], subsets: dict[str, int]) -> str:
     """``(seeds, streams, subsets, 2)`` rank-1 and mAP as text, mean ± standard deviation over
-    seeds, one block per subset; ``subsets`` maps each subset's name to its number of queries."""
-    m, s = results.mean(0), results.std(0)
-    rows = [f"{'queries':22s}{'stream':9s}{'rank-1':>13s}{'mAP':>13s}"]
-    for j, (subset, n) in enumerate(subsets.items()):
-        for i, stream in enumerate(streams):
-            label = f"{subset} ({n})" if i == 0 else ""
-            cells = "".join(f"{m[i, j, c]:7.3f}±{s[i, j, c]:.3f}" for c in range(2))
-            rows.append(f"{label:22s}{stream:9s}{cells}")
-    return "\n".join(rows)
+    seeds (sample sd, n - 1), one block per subset; ``subsets`` maps each subset's name to its
+    number of queries."""
+    rows = [
+        (f"{f'{subset} ({n})' if i == 0 else '':22s}{stream}", results[:, i, j])
+        for j, (subset, n) in enumerate(subsets.items())
+        for i, stream in enumerate(streams)
+    ]
+    label = f"{'queries':22s}stream"
+    return seed_table(rows, columns=("rank-1", "mAP"), sep="±", label=label, label_width=31, width=11)
 
 
 SUBSET_COLORS = ("#333333", "#0072B2", "#009E73")
@@ -239,12 +240,4 @@ def fusion_figure(curves: torch.Tensor, alphas: tuple[float, ...], subsets: dict
 
 def per_seed_table(columns: dict[str, torch.Tensor], seeds: range | list[int], digits: int = 2) -> str:
     """One row per seed, one column per entry of ``columns`` (each ``(seeds,)``), as text."""
-    seeds = list(seeds)
-    if not columns or any(len(v) != len(seeds) for v in columns.values()):
-        raise ValueError(f"need columns with one value per seed ({len(seeds)} seeds)")
-    widths = [max(7, len(name) + 2) for name in columns]
-    lines = [f"{'seed':>6s}" + "".join(f"{name:>{w}s}" for name, w in zip(columns, widths, strict=True))]
-    for i, seed in enumerate(seeds):
-        cells = (f"{float(v[i]):>{w}.{digits}f}" for v, w in zip(columns.values(), widths, strict=True))
-        lines.append(f"{seed:>6d}" + "".join(cells))
-    return "\n".join(lines)
+    return seed_table(columns, seeds, by_seed=True, fmt=f".{digits}f", label_width=6, width=5)

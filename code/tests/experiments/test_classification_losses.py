@@ -140,7 +140,7 @@ def test_outlier_accuracy_and_format_seeds() -> None:
     assert "seed 0" in text and "seed 1" in text and len(text.splitlines()) == 1 + len(TRAINABLE)
     a = torch.tensor([0.5, 0.7], dtype=torch.float64)
     assert "0.600 ± 0.141" in format_seeds({"hinge": a}, (0, 1))  # sample std (n - 1)
-    with pytest.raises(ValueError, match="one accuracy per seed"):
+    with pytest.raises(ValueError, match="has 2 values for 3 seeds"):
         format_seeds({"hinge": a}, (0, 1, 2))
 
 

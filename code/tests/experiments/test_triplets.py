@@ -89,18 +89,3 @@ def test_paired_sampler_without_look_alikes_draws_like_pk_sampler(world) -> None
 def test_quantize_needs_a_metric_loss(world) -> None:
     with pytest.raises(ValueError, match="quantize adds to a metric loss"):
         train_method("softmax", world.train.images, world.train.pids, steps=1, quantize=1.0)
-
-
-def test_seed_table_has_a_row_per_entry_and_a_column_per_seed() -> None:
-    from reidlab.experiments.triplets import seed_table
-
-    table = seed_table({"batch hard": [0.7312, 0.74], "misses": [103, 96]}, seeds=[0, 1])
-    lines = table.splitlines()
-    assert lines[0].split() == ["seed", "0", "seed", "1"]
-    assert lines[1].split() == ["batch", "hard", "0.731", "0.740"]
-    assert lines[2].split() == ["misses", "103", "96"]
-    assert len({len(line) for line in lines}) == 1  # columns line up
-    with pytest.raises(ValueError, match="has 1 values for 2 seeds"):
-        seed_table({"a": [1.0]}, seeds=[0, 1])
-    with pytest.raises(ValueError, match="at least one row"):
-        seed_table({}, seeds=[0])

@@ -21,6 +21,7 @@ from torch import nn
 from reidlab._checks import lookup
 from reidlab.losses.regression import REGRESSION_LOSSES, l1_loss, mse_loss
 from reidlab.losses.ssim import ms_ssim, ssim
+from reidlab.tables import seed_table
 from reidlab.train import train
 
 IMAGE_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
@@ -160,19 +161,21 @@ MEASURES = ("PSNR (dB)", "SSIM", "mean offset")
 
 def format_results(results: dict[str, torch.Tensor], seeds: Sequence[int]) -> str:
     """The results of :func:`compare_losses` as text: a block per measure, a row per loss, a
-    column per seed, then the mean and the sample standard deviation (n - 1) over the seeds."""
+    column per seed, then the mean and the sample standard deviation (n - 1) over the seeds
+    (:mod:`reidlab.tables`)."""
     seeds = list(seeds)
     if any(r.ndim != 2 or r.shape != (len(seeds), len(MEASURES)) for r in results.values()):
         raise ValueError(f"results must hold one (len(seeds), {len(MEASURES)}) tensor per loss")
-    digits = {"PSNR (dB)": "7.2f", "SSIM": "7.3f", "mean offset": "+7.3f"}
-    lines = []
-    for col, measure in enumerate(MEASURES):
-        fmt = digits[measure]
-        lines.append(f"{measure:13s}" + "".join(f"{f'seed {s}':>9s}" for s in seeds) + "   mean ± sd")
-        for loss, r in results.items():
-            v = r[:, col]
-            sd = v.std().item() if len(seeds) > 1 else float("nan")
-            cells = "".join(f"  {x:{fmt}}" for x in v.tolist())
-            lines.append(f"{loss:13s}{cells}  {v.mean().item():{fmt}} ± {sd:.{fmt[-2]}f}")
-        lines.append("")
-    return "\n".join(lines).rstrip()
+    blocks = [
+        seed_table(
+            {loss: r[:, col] for loss, r in results.items()},
+            seeds,
+            summary=True,
+            fmt=fmt,
+            label=measure,
+            label_width=13,
+            width=7,
+        )
+        for col, (measure, fmt) in enumerate(zip(MEASURES, (".2f", ".3f", "+.3f"), strict=True))
+    ]
+    return "\n\n".join(blocks)
