@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
 
-.PHONY: book test lint serve bench robustness notebooks clean
+.PHONY: book test lint serve bench robustness notebooks catalogues clean
 
 $(STAMP): requirements.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,11 +30,18 @@ _build/.cache-matches-code: $(REIDLAB_SRC)
 book: notebooks _build/.cache-matches-code
 	$(BIN)/python _ext/execute.py
 	REIDLAB_BOOK_BUILD=1 $(BIN)/jupyter-book build . --warningiserror --nitpick --keep-going
-	@echo "The book is in $(CURDIR)/_build/html/index.html (or run: make serve)"
+	REIDLAB_BOOK_BUILD=1 $(BIN)/python _ext/edition_zh.py build
+	@echo "The book is in $(CURDIR)/_build/html/index.html, 中文版 in _build/html/zh/ (or run: make serve)"
+
+# After changing English text: bring the Chinese catalogues up to date, then translate what is new
+# or fuzzy in locales/zh_CN/LC_MESSAGES/chapters/*.po (make lint says where).
+catalogues: $(STAMP)
+	$(BIN)/python _ext/edition_zh.py catalogues
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python _ext/po_check.py
 
 test: lint  ## lint, package tests, strict build, then book tests (build output, real browser)
 	$(BIN)/python -m pytest code/tests -q

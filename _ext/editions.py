@@ -11,6 +11,9 @@
   English site (``_build/html/zh/``), so from ``chapters/video.html`` the link is
   ``../zh/chapters/video.html`` and back ``../../chapters/video.html``.
 
+* **The navigation's part captions in Chinese.** Jupyter Book inserts the book's toctrees (from
+  ``_toc.yml``) after Sphinx has translated the page, so their captions ("Comparing features")
+  would stay English; they are translated from the root page's catalogue once the page is read.
 * **Chinese search that finds the book's terms.** Sphinx indexes Chinese text with jieba, whose
   general dictionary splits a term like 三元组损失 into pieces. The Chinese edition gives jieba the
   Chinese names of the glossary's terms (``book_glossary``, lines ``English term · 中文名``) as a
@@ -29,7 +32,10 @@ from typing import Any
 from docutils import nodes
 from myst_nb.core.variables import VariableOutput
 from myst_nb.ext.glue import roles, utils
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.locale import init as init_locale
+from sphinx.util.i18n import docname_to_domain
 
 ZH_FOLDER = "zh"  # the Chinese edition's folder inside the English site
 SWITCH = {  # edition -> (link text, its language, title of the link)
@@ -85,6 +91,19 @@ def use_search_dictionary(app: Sphinx) -> None:
     app.config.html_search_options = {**(app.config.html_search_options or {}), "dict": str(path)}
 
 
+def translate_toc_captions(app: Sphinx, doctree: nodes.document) -> None:
+    if edition(app.config.language) != "zh_CN":
+        return
+    domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
+    dirs = [str(Path(app.srcdir, d)) for d in app.config.locale_dirs]
+    catalog, found = init_locale(dirs, app.config.language, domain)
+    if not found:
+        return
+    for toctree in doctree.findall(addnodes.toctree):
+        if toctree.get("caption"):
+            toctree["caption"] = catalog.gettext(toctree["caption"])
+
+
 def edition(language: str | None) -> str:
     return "zh_CN" if (language or "en").startswith("zh") else "en"
 
@@ -113,5 +132,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     roles.retrieve_glue_data = retrieve_glue_data  # the roles module looks it up by this name
     app.add_config_value("book_glossary", "chapters/glossary.md", "env")
     app.connect("builder-inited", use_search_dictionary)
+    app.connect("doctree-read", translate_toc_captions)
     app.connect("html-page-context", add_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -7,6 +7,10 @@ so asserted). Every explorable: its sliders, moved by key and by mouse, change t
 with no kernel and no network. The run saves a screenshot per page in _build/screenshots/, in
 the light and the dark theme, and reports (does not assert) each explorable's key-press-to-paint
 latency, which is noisy; `make bench` measures it over repeated runs.
+
+The Chinese edition (``zh/``) is held to all of the above. Search, in both editions, lists the
+chapter that teaches a term first; and on a phone (375 px wide) the navigation opens, the page
+does not scroll sideways, and an explorable's slider can be dragged.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import gzip
 import statistics
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 from conftest import ROOT, toc_files
@@ -38,6 +42,13 @@ MAX_FIRST_VISIT_KB = 2000
 RUN_AXE = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(
   v => ({id: v.id, impact: v.impact, nodes: v.nodes.length, where: v.nodes[0].target.join(" ")}))"""
 PAGES = [f"{doc}.html" for doc in toc_files()] + ["index.html", "genindex.html", "search.html"]
+PAGES += [f"zh/{page}" for page in PAGES]  # the Chinese edition
+PHONE = {
+    "viewport": {"width": 375, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+}
 IMPACTS = ("critical", "serious", "moderate", "minor")
 REPORT: list[str] = []  # printed at the end of the run (see conftest.pytest_terminal_summary)
 
@@ -76,12 +87,12 @@ def browser() -> Iterator[object]:
 class Visit:
     """One first visit to one page in a fresh browser context, with everything recorded."""
 
-    def __init__(self, browser: object, base: str, path: str) -> None:
+    def __init__(self, browser: object, base: str, path: str, device: dict | None = None) -> None:
         self.host = urlparse(base).netloc
         self.blocked: list[str] = []
         self.errors: list[str] = []
         self.responses: list[object] = []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(**(device or {"viewport": {"width": 1280, "height": 900}}))
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(f"console: {m.text}"))
@@ -118,8 +129,8 @@ class Visit:
 def visit(browser: object, server: str) -> Iterator[object]:
     opened: list[Visit] = []
 
-    def open_page(path: str) -> Visit:
-        opened.append(Visit(browser, server, path))
+    def open_page(path: str, device: dict | None = None) -> Visit:
+        opened.append(Visit(browser, server, path, device))
         return opened[-1]
 
     yield open_page
@@ -163,7 +174,8 @@ def test_page_loads_offline_cleanly_with_typeset_math(visit, path: str) -> None:
 
 def explorable_pages() -> list[str]:
     """Pages of chapters that call reidlab.explore (known from the sources, before the build)."""
-    return [f"{doc}.html" for doc in toc_files() if "explorable(" in (ROOT / f"{doc}.md").read_text()]
+    pages = [f"{doc}.html" for doc in toc_files() if "explorable(" in (ROOT / f"{doc}.md").read_text()]
+    return pages + [f"zh/{page}" for page in pages]
 
 
 @pytest.mark.parametrize("path", explorable_pages())
@@ -206,3 +218,65 @@ def test_explorables_respond_to_keyboard_and_drag(visit, path: str) -> None:
         )
         assert v.errors == []
         assert v.blocked == []
+
+
+@pytest.mark.parametrize(
+    ("edition", "query", "first"),
+    [
+        ("", "triplet loss", "chapters/triplets.html"),
+        ("", "optical flow", "chapters/video.html"),
+        ("", "mutual information", "chapters/infogan.html"),
+        ("", "re-ranking", "chapters/baseline.html"),
+        ("zh/", "三元组损失", "chapters/triplets.html"),
+        ("zh/", "行人重识别", "chapters/intro.html"),
+        ("zh/", "互信息", "chapters/infogan.html"),
+    ],
+)
+def test_search_lists_the_chapter_that_teaches_a_term_first(
+    visit, edition: str, query: str, first: str
+) -> None:
+    v = visit(f"{edition}search.html?q={quote(query)}")
+    results = v.page.locator("#search-results ul.search li a")
+    results.first.wait_for(timeout=15_000)
+    hrefs = [
+        h.split("?")[0].split("#")[0]
+        for h in results.evaluate_all("(as) => as.map(a => a.getAttribute('href'))")
+    ]
+    REPORT.append(
+        f"search {edition or 'en/'}{query!r}: " + ", ".join(h.rsplit("/", 1)[-1] for h in hrefs[:4])
+    )
+    assert hrefs[0] == first, f"{query!r}: first result {hrefs[0]}, then {hrefs[1:4]}"
+    assert v.errors == [] and v.blocked == []
+
+
+@pytest.mark.parametrize("path", ["chapters/video.html", "zh/chapters/video.html"])
+def test_a_phone_opens_the_navigation_scrolls_only_down_and_drags_a_slider(visit, path: str) -> None:
+    v = visit(path, PHONE)
+    page = v.page
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 375, f"the page is {width} px wide on a 375 px phone: it scrolls sideways"
+    sidebar = page.locator("#pst-primary-sidebar")
+    assert not sidebar.is_visible() or sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 0
+    page.locator("button.primary-toggle").first.click()
+    playwright.expect(sidebar).to_be_visible()
+    playwright.expect(sidebar.locator("a[href*='triplets']").first).to_be_in_viewport()
+    page.screenshot(path=str(SHOTS / f"phone--{path.replace('/', '__')[:-5]}--navigation.png"))
+    page.keyboard.press("Escape")
+    page.reload(wait_until="networkidle")
+
+    box = page.locator(".reidlab-explorable").first
+    box.wait_for(timeout=15_000)
+    box.scroll_into_view_if_needed()
+    handle = box.locator(".noUi-handle").first
+    value = handle.get_attribute("aria-valuenow")
+    step = -1 if value == handle.get_attribute("aria-valuemax") else 1
+    hb, track = handle.bounding_box(), box.locator(".noUi-target").first.bounding_box()
+    assert track["x"] >= 0 and track["x"] + track["width"] <= 375, "the slider does not fit the screen"
+    x, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + step * track["width"] / 3, y, steps=8)
+    page.mouse.up()
+    playwright.expect(handle).not_to_have_attribute("aria-valuenow", value)
+    box.screenshot(path=str(SHOTS / f"phone--{path.replace('/', '__')[:-5]}--explorable.png"))
+    assert v.errors == [] and v.blocked == []
