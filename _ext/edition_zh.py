@@ -92,7 +92,12 @@ def catalogues() -> None:
 
 
 def build() -> None:
-    config = derived_config(language="zh_CN", locale_dirs=[str(LOCALES)])
+    config = derived_config(
+        language="zh_CN",
+        locale_dirs=[str(LOCALES)],
+        togglebutton_hint="点击显示",  # sphinx-togglebutton's, on folded admonitions
+        togglebutton_hint_hide="点击隐藏",
+    )
     config["title"] = TITLE_ZH
     path = write_config("_config.zh.yml", config)
     out = BUILD / "zh"

@@ -14,6 +14,9 @@
 * **The navigation's part captions in Chinese.** Jupyter Book inserts the book's toctrees (from
   ``_toc.yml``) after Sphinx has translated the page, so their captions ("Comparing features")
   would stay English; they are translated from the root page's catalogue once the page is read.
+* **The buttons of folded cells in Chinese.** "Show code cell source" (myst-nb's default) and
+  the exercises' "Show solution 2" are cell metadata, not text Sphinx translates:
+  :data:`PROMPTS` gives their Chinese.
 * **Chinese search that finds the book's terms.** Sphinx indexes Chinese text with jieba, whose
   general dictionary splits a term like 三元组损失 into pieces. The Chinese edition gives jieba the
   Chinese names of the glossary's terms (``book_glossary``, lines ``English term · 中文名``) as a
@@ -91,9 +94,27 @@ def use_search_dictionary(app: Sphinx) -> None:
     app.config.html_search_options = {**(app.config.html_search_options or {}), "dict": str(path)}
 
 
-def translate_toc_captions(app: Sphinx, doctree: nodes.document) -> None:
+#: The folded cells' button labels (``{type}`` is myst-nb's: source, outputs, ...).
+PROMPTS = [
+    (re.compile(r"^Show code cell \{type\}$"), "显示代码"),
+    (re.compile(r"^Hide code cell \{type\}$"), "隐藏代码"),
+    (re.compile(r"^Show solution (\d+)$"), r"显示练习 \1 的解答"),
+    (re.compile(r"^Hide solution (\d+)$"), r"隐藏练习 \1 的解答"),
+]
+
+
+def translate_prompts(doctree: nodes.document) -> None:
+    for node in doctree.findall(lambda n: isinstance(n, nodes.Element) and "prompt_show" in n.attributes):
+        for key in ("prompt_show", "prompt_hide"):
+            for pattern, chinese in PROMPTS:
+                node[key] = pattern.sub(chinese, node[key])
+
+
+def finish_chinese_page(app: Sphinx, doctree: nodes.document) -> None:
+    """What Sphinx leaves English on a Chinese page: folded cells' buttons, the part captions."""
     if edition(app.config.language) != "zh_CN":
         return
+    translate_prompts(doctree)
     domain = docname_to_domain(app.env.docname, app.config.gettext_compact)
     dirs = [str(Path(app.srcdir, d)) for d in app.config.locale_dirs]
     catalog, found = init_locale(dirs, app.config.language, domain)
@@ -132,6 +153,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     roles.retrieve_glue_data = retrieve_glue_data  # the roles module looks it up by this name
     app.add_config_value("book_glossary", "chapters/glossary.md", "env")
     app.connect("builder-inited", use_search_dictionary)
-    app.connect("doctree-read", translate_toc_captions)
+    app.connect("doctree-read", finish_chinese_page)
     app.connect("html-page-context", add_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -151,6 +151,14 @@ def test_every_glued_number_is_on_both_editions(site: Path, doc: str) -> None:
 
 
 @pytest.mark.parametrize("doc", toc_files())
+def test_the_buttons_of_a_chinese_page_are_chinese(site: Path, doc: str) -> None:
+    html = (site / "zh" / f"{doc}.html").read_text(encoding="utf-8")
+    english = r"(Show|Hide) code cell \w+|(Show|Hide) solution \d|Click to (show|hide)"
+    left = [m.group(0) for m in re.finditer(english, html)]
+    assert not left, f"English buttons on zh/{doc}.html: {sorted(set(left))}"
+
+
+@pytest.mark.parametrize("doc", toc_files())
 def test_every_figure_of_a_chinese_page_is_described_in_chinese(site: Path, doc: str) -> None:
     alts = re.findall(r'<img alt="([^"]*)" src="[^"]*_images/', article(site, f"zh/{doc}"))
     english = [alt[:60] for alt in alts if not editions.HAN.search(alt)]
