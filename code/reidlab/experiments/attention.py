@@ -58,10 +58,10 @@ class Encoder(nn.Module):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         if self.coords:
             b, _, h, w = images.shape
-            ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)
+            ys = torch.linspace(-1, 1, h).view(1, 1, h, 1).expand(b, 1, h, w)  # (B, 1, H, W)
             xs = torch.linspace(-1, 1, w).view(1, 1, 1, w).expand(b, 1, h, w)
-            images = torch.cat((images, xs, ys), dim=1)
-        return self.net(images).flatten(2).transpose(1, 2)
+            images = torch.cat((images, xs, ys), dim=1)  # (B, 3 + 2, H, W): colour, then x and y
+        return self.net(images).flatten(2).transpose(1, 2)  # (B, C, h, w) -> (B, h w, C): one row per region
 
 
 class Captioner(nn.Module):
@@ -208,7 +208,7 @@ def named_shape_regions(masks: torch.Tensor, side: int) -> torch.Tensor:
     group = torch.nn.functional.one_hot(region_of_pixel(size, side), side).float()  # (size, side)
     group = group / group.sum(dim=0, keepdim=True)  # each region: the mean over its pixels
     cover = group.T @ masks.float() @ group  # (B, S, side, side)
-    return (cover >= 0.1).flatten(2)
+    return (cover >= 0.1).flatten(2)  # (B, S, side * side)
 
 
 WORD_KINDS = ("all", "colour", "kind")

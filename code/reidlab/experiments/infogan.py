@@ -54,7 +54,7 @@ class Generator(nn.Module):
 
     def forward(self, z: torch.Tensor, cat: torch.Tensor, cont: torch.Tensor) -> torch.Tensor:
         x = self.net(torch.cat([z, F.one_hot(cat, self.n_cat).float(), cont], dim=1))
-        return torch.sigmoid(x).view(-1, 1, self.size, self.size)
+        return torch.sigmoid(x).view(-1, 1, self.size, self.size)  # (B, S S) -> (B, 1, S, S)
 
     def codes(
         self, n: int, generator: torch.Generator, cat: torch.Tensor | None = None
@@ -335,7 +335,8 @@ def traversal(model: InfoGAN, j: int, value: float, n_noise_draws: int = 4, seed
     cat = torch.arange(gen.n_cat).repeat_interleave(n_noise_draws)
     cont = torch.zeros(len(cat), gen.n_cont)
     cont[:, j] = value
-    return gen(z, cat, cont).view(gen.n_cat, n_noise_draws, gen.size, gen.size)
+    images = gen(z, cat, cont)  # (n_cat n_noise_draws, 1, S, S), code-major
+    return images.view(gen.n_cat, n_noise_draws, gen.size, gen.size)  # (n_cat, n_noise_draws, S, S)
 
 
 @torch.no_grad()

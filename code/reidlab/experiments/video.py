@@ -76,7 +76,8 @@ class ClipNet(nn.Module):
     def forward(self, clips: torch.Tensor) -> torch.Tensor:
         if self.pooling is None:
             return _clip_embedding(self.net, clips)
-        return self.pooling(self.net(clips.flatten(0, 1)).view(*clips.shape[:2], -1))
+        frames = self.net(clips.flatten(0, 1))  # (N T, C, H, W) -> (N T, D)
+        return self.pooling(frames.view(*clips.shape[:2], -1))  # (N, T, D) -> (N, D)
 
 
 def train_spatial(
@@ -114,8 +115,8 @@ def half_size(clips: torch.Tensor) -> torch.Tensor:
     """Clips ``(N, T, C, H, W)`` at half the height and width (means of 2 x 2 pixels)."""
     if clips.ndim != 5 or clips.shape[-1] % 2 or clips.shape[-2] % 2:
         raise ValueError(f"clips must be (N, T, C, H, W) with even H and W, got {tuple(clips.shape)}")
-    small = F.avg_pool2d(clips.flatten(0, 1), 2)
-    return small.view(*clips.shape[:3], *small.shape[-2:])
+    small = F.avg_pool2d(clips.flatten(0, 1), 2)  # (N T, C, H/2, W/2)
+    return small.view(*clips.shape[:3], *small.shape[-2:])  # (N, T, C, H/2, W/2)
 
 
 def motion_input(flows: torch.Tensor, window: int = 3) -> torch.Tensor:
@@ -128,12 +129,15 @@ def motion_input(flows: torch.Tensor, window: int = 3) -> torch.Tensor:
     if not 1 <= window <= flows.shape[1]:
         raise ValueError(f"window must be between 1 and T - 1 = {flows.shape[1]}, got {window}")
     windows = flows.unfold(1, window, 1)  # (N, W, 2, H, W, window)
-    return windows.permute(0, 1, 5, 2, 3, 4).flatten(2, 3)
+    return windows.permute(0, 1, 5, 2, 3, 4).flatten(
+        2, 3
+    )  # (N, W, window, 2, H, W) -> (N, W, 2 window, H, W)
 
 
 def _clip_embedding(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """Mean over the second axis of a network's outputs: ``(N, S, C, H, W)`` -> ``(N, D)``."""
-    return F.normalize(net(x.flatten(0, 1)).view(x.shape[0], x.shape[1], -1).mean(dim=1), dim=1)
+    z = net(x.flatten(0, 1)).view(x.shape[0], x.shape[1], -1)  # (N S, C, H, W) -> (N, S, D)
+    return F.normalize(z.mean(dim=1), dim=1)  # (N, D)
 
 
 def train_motion(
@@ -174,9 +178,9 @@ def frame_features(net: nn.Module, clips: torch.Tensor, batch_size: int = 512) -
     if clips.ndim != 5:
         raise ValueError(f"clips must be (N, T, C, H, W), got {tuple(clips.shape)}")
     net.eval()
-    frames = clips.flatten(0, 1)
+    frames = clips.flatten(0, 1)  # (N T, 3, H, W)
     z = torch.cat([net(frames[i : i + batch_size]) for i in range(0, len(frames), batch_size)])
-    return F.normalize(z, dim=1).view(*clips.shape[:2], -1)
+    return F.normalize(z, dim=1).view(*clips.shape[:2], -1)  # (N T, D) -> (N, T, D)
 
 
 @torch.no_grad()
