@@ -17,6 +17,11 @@
 * **The buttons of folded cells in Chinese.** "Show code cell source" (myst-nb's default) and
   the exercises' "Show solution 2" are cell metadata, not text Sphinx translates:
   :data:`PROMPTS` gives their Chinese.
+* **Search lists the chapter that teaches a term first** (both editions). Sphinx ranks a
+  glossary entry above every chapter, and chapters among themselves by title words. A scorer
+  (``html_search_scorer``, written here from the glossary) adds Sphinx's own scores one rule:
+  when the query is a glossary term (English, its abbreviation, or a Chinese name), the page
+  whose glossary section holds it comes first.
 * **Chinese search that finds the book's terms.** Sphinx indexes Chinese text with jieba, whose
   general dictionary splits a term like 三元组损失 into pieces. The Chinese edition gives jieba the
   Chinese names of the glossary's terms (``book_glossary``, lines ``English term · 中文名``) as a
@@ -80,6 +85,80 @@ def search_dictionary(text: str) -> str:
     frequent enough that jieba keeps each one whole."""
     words = sorted({w for _, names in glossary_terms(text) for w in names if len(w) > 1})
     return "".join(f"{w} 100000\n" for w in words)
+
+
+def teaching_pages(srcdir: Path, glossary: str) -> dict[str, str]:
+    """Each glossary term, lower-cased (English without its parenthesis, an abbreviation in it,
+    each Chinese name) -> the page that teaches it: the page whose title heads its section."""
+    titles = {}
+    for md in sorted(Path(srcdir, "chapters").glob("*.md")):
+        first = re.search(r"^# (.+)$", md.read_text(encoding="utf-8"), re.M)
+        if first:
+            titles[first.group(1).strip()] = f"chapters/{md.stem}"
+    teaches: dict[str, str] = {}
+    page = None
+    for line in glossary.splitlines():
+        if line.startswith("## "):
+            page = titles.get(line[3:].strip())
+        for en, names in glossary_terms(line):
+            bare = re.sub(r"\s*\([^)]*\)", "", en).strip()
+            short = re.findall(r"\(([A-Z][\w-]*)\)", en)  # an abbreviation: (ReID), (BCE)
+            for key in [bare, *short, *names]:
+                if page and key.lower() not in teaches:
+                    teaches[key.lower()] = page
+    return teaches
+
+
+SCORER = """// Written by _ext/editions.py: Sphinx's scores, and one rule more. When the query is a glossary
+// term, the page that teaches it (its glossary section) comes first. The terms, {page: [terms]},
+// are in window.bookTeaches, which only the search page defines.
+var Scorer = {
+  teaches: null,
+  score: (result) => {
+    const [docname, , , , score] = result;
+    if (Scorer.teaches === null) {
+      const pages = Object.entries(window.bookTeaches || {});
+      Scorer.teaches = Object.fromEntries(pages.flatMap(([page, terms]) => terms.map((t) => [t, page])));
+    }
+    const query = (new URLSearchParams(window.location.search).get("q") || "").trim().toLowerCase();
+    return Scorer.teaches[query] === docname ? score + 100 : score;
+  },
+  objNameMatch: 11,
+  objPartialMatch: 6,
+  objPrio: {0: 15, 1: 5, 2: -5},
+  objPrioDefault: 0,
+  title: 15,
+  partialTitle: 7,
+  term: 5,
+  partialTerm: 2,
+};
+"""
+
+
+def use_search_scorer(app: Sphinx) -> None:
+    glossary = Path(app.srcdir, app.config.book_glossary)
+    if not glossary.is_file():
+        raise FileNotFoundError(f"book_glossary: no glossary at {glossary}")
+    by_page: dict[str, list[str]] = {}
+    for term, page in sorted(teaching_pages(Path(app.srcdir), glossary.read_text(encoding="utf-8")).items()):
+        by_page.setdefault(page, []).append(term)
+    app.config.book_teaches = by_page
+    path = Path(app.doctreedir, "search_scorer.js")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SCORER, encoding="utf-8")
+    app.config.html_search_scorer = str(path)
+
+
+def add_search_terms(
+    app: Sphinx, pagename: str, _template: str, context: dict[str, Any], _doctree: object
+) -> None:
+    """The glossary's terms for the scorer, on the search page only (every page loads the scorer;
+    the terms would add kilobytes to each)."""
+    if pagename != "search":
+        return
+    terms = json.dumps(app.config.book_teaches, ensure_ascii=False, separators=(",", ":"))
+    terms = terms.replace("</", "<\\/")  # never ends the script element
+    context["metatags"] = context.get("metatags", "") + f"<script>window.bookTeaches = {terms};</script>\n"
 
 
 def use_search_dictionary(app: Sphinx) -> None:
@@ -152,7 +231,10 @@ def add_switch(app: Sphinx, pagename: str, template: str, context: dict[str, Any
 def setup(app: Sphinx) -> dict[str, Any]:
     roles.retrieve_glue_data = retrieve_glue_data  # the roles module looks it up by this name
     app.add_config_value("book_glossary", "chapters/glossary.md", "env")
+    app.add_config_value("book_teaches", {}, "")  # set from the glossary (use_search_scorer)
     app.connect("builder-inited", use_search_dictionary)
+    app.connect("builder-inited", use_search_scorer)
+    app.connect("html-page-context", add_search_terms)
     app.connect("doctree-read", finish_chinese_page)
     app.connect("html-page-context", add_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -42,8 +42,9 @@ REMOTE = re.compile(
 
 
 ACCESSIBILITY = [  # (pattern, replacement); the browser test's axe-core run checks the result
-    # the search button shows "Search Ctrl+K" but is named "Search": let its text name it
-    (re.compile(r'(<button class="btn search-button-field[^"]*" title="Search") aria-label="Search"'), r"\1"),
+    # the search button shows "Search Ctrl+K" but is named "Search" (搜索 in the Chinese edition):
+    # let its text name it
+    (re.compile(r'(<button class="btn search-button-field[^"]*" title="([^"]*)") aria-label="\2"'), r"\1"),
     # myst-nb's folded cells show "Show solution 1" but are named "Toggle hidden content"
     (re.compile(r'<summary aria-label="Toggle hidden content">'), "<summary>"),
     # sphinxcontrib-bibtex puts entries with the deprecated role doc-biblioentry in a role="list"
