@@ -87,26 +87,44 @@ def search_dictionary(text: str) -> str:
     return "".join(f"{w} 100000\n" for w in words)
 
 
-def teaching_pages(srcdir: Path, glossary: str) -> dict[str, str]:
-    """Each glossary term, lower-cased (English without its parenthesis, an abbreviation in it,
-    each Chinese name) -> the page that teaches it: the page whose title heads its section."""
+def bare_term(term: str) -> str:
+    """A glossary term without its parenthesis: ``person re-identification (ReID)`` -> the words."""
+    return re.sub(r"\s*\([^)]*\)", "", term).strip()
+
+
+def glossary_by_page(srcdir: Path, glossary: str) -> list[tuple[str, list[str], str | None]]:
+    """Each glossary term, its Chinese names, and the page that teaches it: the page whose title
+    heads the term's section (``None`` before the first section, or for a title of no page)."""
     titles = {}
     for md in sorted(Path(srcdir, "chapters").glob("*.md")):
         first = re.search(r"^# (.+)$", md.read_text(encoding="utf-8"), re.M)
         if first:
             titles[first.group(1).strip()] = f"chapters/{md.stem}"
-    teaches: dict[str, str] = {}
-    page = None
+    terms, page = [], None
     for line in glossary.splitlines():
         if line.startswith("## "):
             page = titles.get(line[3:].strip())
-        for en, names in glossary_terms(line):
-            bare = re.sub(r"\s*\([^)]*\)", "", en).strip()
-            short = re.findall(r"\(([A-Z][\w-]*)\)", en)  # an abbreviation: (ReID), (BCE)
-            for key in [bare, *short, *names]:
-                if page and key.lower() not in teaches:
-                    teaches[key.lower()] = page
+        terms += [(en, names, page) for en, names in glossary_terms(line)]
+    return terms
+
+
+def teaching_pages(srcdir: Path, glossary: str) -> dict[str, str]:
+    """Each glossary term, lower-cased (English without its parenthesis, an abbreviation in it,
+    each Chinese name) -> the page that teaches it."""
+    teaches: dict[str, str] = {}
+    for en, names, page in glossary_by_page(srcdir, glossary):
+        short = re.findall(r"\(([A-Z][\w-]*)\)", en)  # an abbreviation: (ReID), (BCE)
+        for key in [bare_term(en), *short, *names]:
+            if page and key.lower() not in teaches:
+                teaches[key.lower()] = page
     return teaches
+
+
+def read_glossary(app: Sphinx) -> str:
+    glossary = Path(app.srcdir, app.config.book_glossary)
+    if not glossary.is_file():
+        raise FileNotFoundError(f"book_glossary: no glossary at {glossary}")
+    return glossary.read_text(encoding="utf-8")
 
 
 SCORER = """// Written by _ext/editions.py: Sphinx's scores, and one rule more. When the query is a glossary
@@ -136,11 +154,8 @@ var Scorer = {
 
 
 def use_search_scorer(app: Sphinx) -> None:
-    glossary = Path(app.srcdir, app.config.book_glossary)
-    if not glossary.is_file():
-        raise FileNotFoundError(f"book_glossary: no glossary at {glossary}")
     by_page: dict[str, list[str]] = {}
-    for term, page in sorted(teaching_pages(Path(app.srcdir), glossary.read_text(encoding="utf-8")).items()):
+    for term, page in sorted(teaching_pages(Path(app.srcdir), read_glossary(app)).items()):
         by_page.setdefault(page, []).append(term)
     app.config.book_teaches = by_page
     path = Path(app.doctreedir, "search_scorer.js")
@@ -164,12 +179,9 @@ def add_search_terms(
 def use_search_dictionary(app: Sphinx) -> None:
     if edition(app.config.language) != "zh_CN":
         return
-    glossary = Path(app.srcdir, app.config.book_glossary)
-    if not glossary.is_file():
-        raise FileNotFoundError(f"book_glossary: no glossary at {glossary}")
     path = Path(app.doctreedir, "search_terms.zh.txt")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(search_dictionary(glossary.read_text(encoding="utf-8")), encoding="utf-8")
+    path.write_text(search_dictionary(read_glossary(app)), encoding="utf-8")
     app.config.html_search_options = {**(app.config.html_search_options or {}), "dict": str(path)}
 
 

@@ -172,6 +172,20 @@ def test_page_loads_offline_cleanly_with_typeset_math(visit, path: str) -> None:
     v.page.screenshot(path=str(shot.with_name(shot.stem + "--dark.png")), full_page=True)
 
 
+def drag_a_third(page: object, handle: object, slider: object) -> None:
+    """Drag a slider's handle with the mouse a third of the slider's width (back, from the end),
+    and wait until its value has moved."""
+    value = handle.get_attribute("aria-valuenow")
+    step = -1 if value == handle.get_attribute("aria-valuemax") else 1
+    hb, track = handle.bounding_box(), slider.bounding_box()
+    x, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + step * track["width"] / 3, y, steps=8)
+    page.mouse.up()
+    playwright.expect(handle).not_to_have_attribute("aria-valuenow", value)  # retries until moved
+
+
 def explorable_pages() -> list[str]:
     """Pages of chapters that call reidlab.explore (known from the sources, before the build)."""
     pages = [f"{doc}.html" for doc in toc_files() if "explorable(" in (ROOT / f"{doc}.md").read_text()]
@@ -200,16 +214,8 @@ def test_explorables_respond_to_keyboard_and_drag(visit, path: str) -> None:
                 handle.press("ArrowLeft" if at_end else "ArrowRight")
                 latencies.append(v.page.evaluate("window.__switched"))
                 assert frame.inner_html() != before
-            before, value = frame.inner_html(), handle.get_attribute("aria-valuenow")
-            at_end = value == handle.get_attribute("aria-valuemax")
-            hb = handle.bounding_box()  # mouse: drag the handle a third of the slider's width
-            track = box.locator(".noUi-target").nth(h).bounding_box()
-            x, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
-            v.page.mouse.move(x, y)
-            v.page.mouse.down()
-            v.page.mouse.move(x + (-1 if at_end else 1) * track["width"] / 3, y, steps=8)
-            v.page.mouse.up()
-            playwright.expect(handle).not_to_have_attribute("aria-valuenow", value)  # retries until moved
+            before = frame.inner_html()
+            drag_a_third(v.page, handle, box.locator(".noUi-target").nth(h))
             assert frame.inner_html() != before, "drag did not change the frame"
         box.screenshot(path=str(SHOTS / f"{path.replace('/', '__')[:-5]}--explorable{i}.png"))
         REPORT.append(
@@ -268,16 +274,9 @@ def test_a_phone_opens_the_navigation_scrolls_only_down_and_drags_a_slider(visit
     box = page.locator(".reidlab-explorable").first
     box.wait_for(timeout=15_000)
     box.scroll_into_view_if_needed()
-    handle = box.locator(".noUi-handle").first
-    value = handle.get_attribute("aria-valuenow")
-    step = -1 if value == handle.get_attribute("aria-valuemax") else 1
-    hb, track = handle.bounding_box(), box.locator(".noUi-target").first.bounding_box()
+    slider = box.locator(".noUi-target").first
+    track = slider.bounding_box()
     assert track["x"] >= 0 and track["x"] + track["width"] <= 375, "the slider does not fit the screen"
-    x, y = hb["x"] + hb["width"] / 2, hb["y"] + hb["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + step * track["width"] / 3, y, steps=8)
-    page.mouse.up()
-    playwright.expect(handle).not_to_have_attribute("aria-valuenow", value)
+    drag_a_third(page, box.locator(".noUi-handle").first, slider)
     box.screenshot(path=str(SHOTS / f"phone--{path.replace('/', '__')[:-5]}--explorable.png"))
     assert v.errors == [] and v.blocked == []

@@ -168,29 +168,13 @@ def test_every_figure_of_a_chinese_page_is_described_in_chinese(site: Path, doc:
 def english_pattern(term: str) -> re.Pattern:
     """A glossary term as the prose writes it: without its parenthesis, any case, singular or
     plural."""
-    bare = re.sub(r"\s*\([^)]*\)", "", term).strip()
-    return re.compile(rf"(?<![\w-]){re.escape(bare)}(s|es)?(?![\w-])", re.I)
-
-
-def glossary_terms() -> list[tuple[str, list[str], str]]:
-    """Each glossary term, its Chinese names, and the chapter that teaches it (the glossary's
-    sections are the chapters' titles, in reading order)."""
-    titles = {}
-    for doc in toc_files():
-        first = re.search(r"^# (.+)$", (ROOT / f"{doc}.md").read_text(encoding="utf-8"), re.M)
-        titles[first.group(1).strip()] = doc
-    terms, chapter = [], None
-    for line in (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8").splitlines():
-        if line.startswith("## "):
-            chapter = titles[line[3:].strip()]
-        terms += [(en, names, chapter) for en, names in editions.glossary_terms(line)]
-    return terms
+    return re.compile(rf"(?<![\w-]){re.escape(editions.bare_term(term))}(s|es)?(?![\w-])", re.I)
 
 
 def test_where_the_english_uses_a_glossary_term_the_chinese_uses_its_chinese_name(site: Path) -> None:
     """A term qualified by a parenthesis (``cell (HOG)``, ``tie (in a ranking)``) names one sense
     of a common word, so it is checked on the page that teaches it; any other term everywhere."""
-    terms = glossary_terms()
+    terms = editions.glossary_by_page(ROOT, (ROOT / "chapters" / "glossary.md").read_text(encoding="utf-8"))
     assert len(terms) > 100 and all(chapter for _, _, chapter in terms)
     missing, checked = [], 0
     for doc in toc_files():

@@ -138,19 +138,21 @@ def row_of(module: str) -> str | None:
     return module or None
 
 
-def reidlab_imports(path: Path) -> set[str]:
+@cache
+def imported_modules(path: Path, *, module_level: bool) -> tuple[str, ...]:
+    """The absolute module names ``path`` imports: at module level only, or anywhere."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = set()
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.ImportFrom)
-            and node.level == 0
-            and (node.module or "").startswith("reidlab.")
-        ):
-            found.add(node.module)
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith("reidlab.")}
-    return found
+    names: list[str] = []
+    for node in tree.body if module_level else ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.append(node.module)
+    return tuple(names)
+
+
+def reidlab_imports(path: Path) -> set[str]:
+    return {name for name in imported_modules(path, module_level=False) if name.startswith("reidlab.")}
 
 
 def test_no_module_imports_from_a_layer_below_its_own() -> None:
@@ -214,17 +216,9 @@ def third_party_imports(*, module_level: bool) -> dict[str, set[str]]:
     optional features)."""
     found: dict[str, set[str]] = {}
     for path in PACKAGE.rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in tree.body if module_level else ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            else:
-                continue
-            for top in (name.split(".")[0] for name in names):
-                if top not in {"reidlab", "__future__"} and top not in sys.stdlib_module_names:
-                    found.setdefault(top, set()).add(str(path.relative_to(CODE)))
+        for top in (name.split(".")[0] for name in imported_modules(path, module_level=module_level)):
+            if top not in {"reidlab", "__future__"} and top not in sys.stdlib_module_names:
+                found.setdefault(top, set()).add(str(path.relative_to(CODE)))
     return found
 
 
