@@ -66,13 +66,17 @@ class EmbeddingNet(nn.Module):
         self.features = nn.Sequential(*blocks)
         self.head = nn.Linear(channels[-1] * (height // 8), dim)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def unnormalized(self, x: torch.Tensor) -> torch.Tensor:
+        """The embedding before it is scaled to unit length: ``(N, dim)`` whatever ``normalize``."""
         if x.ndim != 4 or x.shape[1:] != (self.in_channels, self.height, self.width):
             raise ValueError(
                 f"expected images (N, {self.in_channels}, {self.height}, {self.width}), got {tuple(x.shape)}"
             )
         stripes = self.features(x).mean(dim=3)  # (N, C, H/8): average across the width
-        z = self.head(stripes.flatten(1))
+        return self.head(stripes.flatten(1))  # (N, C H/8) -> (N, dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = self.unnormalized(x)
         return F.normalize(z, dim=1) if self.normalize else z
 
 

@@ -93,3 +93,14 @@ def test_bad_shapes_are_errors_that_say_what_was_expected(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         EmbeddingNet(**kwargs)(torch.zeros(shape or (1, 3, 64, 32)))
+
+
+def test_forward_is_the_unnormalized_embedding_scaled_to_unit_length() -> None:
+    torch.manual_seed(3)
+    net, x = EmbeddingNet(dim=8, height=16, width=8).eval(), torch.randn(5, 3, 16, 8)
+    z = net.unnormalized(x)
+    torch.testing.assert_close(net(x), z / z.norm(dim=1, keepdim=True))
+    net.normalize = False
+    assert torch.equal(net(x), z)
+    with pytest.raises(ValueError, match=r"expected images \(N, 3, 16, 8\)"):
+        net.unnormalized(torch.zeros(2, 3, 8, 8))

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from reidlab.train import train
+from reidlab.train import initial_weights, train
 
 
 def fit_line(seed: int, batch_size: int | None) -> tuple[list[float], torch.Tensor]:
@@ -45,3 +45,52 @@ def test_bad_input() -> None:
         train(model, lambda m, a: m(a).sum(), (torch.zeros(3, 1),), steps=0)
     with pytest.raises(FloatingPointError, match="the loss became"):
         train(model, lambda m, a: m(a).sum() * float("nan"), (torch.zeros(3, 1),), steps=2)
+
+
+def test_initial_weights_are_those_of_manual_seed_and_leave_the_global_generator_alone() -> None:
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    with initial_weights(7):
+        inside = nn.Linear(4, 3)
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.manual_seed(7)
+    reference = nn.Linear(4, 3)
+    assert torch.equal(inside.weight, reference.weight) and torch.equal(inside.bias, reference.bias)
+    with pytest.raises(TypeError, match="seed must be an int"):
+        with initial_weights(1.5):
+            pass
+
+
+def test_the_hook_sees_every_step_and_an_optimizer_factory_replaces_adamw() -> None:
+    """With plain SGD the loop is gradient descent written out: compare with the loop by hand."""
+    x = torch.linspace(-1, 1, 20)[:, None]
+    y = 2 * x[:, 0]
+    torch.manual_seed(0)
+    model, by_hand = nn.Linear(1, 1), nn.Linear(1, 1)
+    by_hand.load_state_dict(model.state_dict())
+    seen: list[tuple[int, float]] = []
+    hist = train(
+        model,
+        lambda m, a, b: (m(a)[:, 0] - b).pow(2).mean(),
+        (x, y),
+        steps=4,
+        optimizer=lambda params: torch.optim.SGD(params, lr=0.1),
+        on_step_end=lambda step, loss: seen.append((step, loss)),
+    )
+    assert seen == list(enumerate(hist))
+    for _ in range(4):
+        loss = (by_hand(x)[:, 0] - y).pow(2).mean()
+        grads = torch.autograd.grad(loss, list(by_hand.parameters()))
+        with torch.no_grad():
+            for p, gp in zip(by_hand.parameters(), grads, strict=True):
+                p -= 0.1 * gp
+    for a, b in zip(model.parameters(), by_hand.parameters(), strict=True):
+        torch.testing.assert_close(a, b)
+
+
+def test_arguments_that_would_be_ignored_are_refused() -> None:
+    model, data = nn.Linear(1, 1), (torch.zeros(4, 1),)
+    with pytest.raises(ValueError, match="not both"):
+        train(model, lambda m, a: m(a).sum(), data, steps=1, lr=0.1, optimizer=torch.optim.SGD)
+    with pytest.raises(ValueError, match="batch_size or sampler"):
+        train(model, lambda m, a: m(a).sum(), data, steps=1, batch_size=2, sampler=lambda g: torch.arange(2))

@@ -28,7 +28,7 @@ from torch import nn
 
 from reidlab.attention import AdditiveAttention
 from reidlab.losses.classification import cross_entropy
-from reidlab.train import train
+from reidlab.train import initial_weights, train
 from reidlab.worlds.captions import VOCAB, CaptionSet
 
 PAD, START, END = (VOCAB.index(w) for w in ("<pad>", "<start>", "<end>"))
@@ -153,8 +153,8 @@ def train_captioner(
 ) -> Captioner:
     """A fresh :class:`Captioner` (initial weights from ``seed``; ``model``: its keyword
     arguments) trained with Adam on random batches of ``data``."""
-    torch.manual_seed(seed)
-    net = Captioner(attention=attention, **model)
+    with initial_weights(seed):
+        net = Captioner(attention=attention, **model)
     train(
         net,
         caption_loss,

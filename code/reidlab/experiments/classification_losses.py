@@ -17,7 +17,7 @@ from reidlab.evaluation import balanced_accuracy
 from reidlab.losses.classification import margin_loss, margins
 from reidlab.models import Scorer, linear_classifier, mlp_classifier
 from reidlab.tables import seed_table
-from reidlab.train import train
+from reidlab.train import initial_weights, train
 from reidlab.worlds.vectors import TwoClass, two_class
 
 #: The losses the chapter trains with (0-1 has no gradient, so it cannot be trained).
@@ -43,8 +43,9 @@ def fit(
     ell = margin_loss(loss)
     if loss not in TRAINABLE:
         raise ValueError(f"{loss!r} cannot be trained by gradient descent; choose one of {TRAINABLE}")
-    torch.manual_seed(seed)  # the model's initial weights
-    net = lookup({"linear": linear_classifier, "mlp": mlp_classifier}, model, "model")(data.x.shape[1])
+    build = lookup({"linear": linear_classifier, "mlp": mlp_classifier}, model, "model")
+    with initial_weights(seed):
+        net = build(data.x.shape[1])
     c = _class_weights(data, balance)
     train(
         net,
@@ -109,8 +110,8 @@ def fit_many(
         raise ValueError("the data sets must all have the same shape to be trained together")
     nets = []
     for seed in seeds:
-        torch.manual_seed(seed)  # each model's initial weights, as in fit
-        nets.append(linear_classifier(datasets[0].x.shape[1]))
+        with initial_weights(seed):  # each model's initial weights, as in fit
+            nets.append(linear_classifier(datasets[0].x.shape[1]))
     stacked = _Stacked(nets)
     x = torch.stack([d.x for d in datasets])  # (K, N, D)
     y = torch.stack([d.y for d in datasets])  # (K, N)

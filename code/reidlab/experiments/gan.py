@@ -24,6 +24,7 @@ from torch import nn
 from reidlab._checks import check_float_tensor
 from reidlab.losses.adversarial import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
 from reidlab.models import mlp
+from reidlab.train import initial_weights
 
 
 class Generator(nn.Module):
@@ -152,8 +153,8 @@ def fit_discriminator(
     setting of the optimal-discriminator result (Goodfellow et al., 2014, Proposition 1)."""
     if steps < 1 or batch < 1:
         raise ValueError("steps and batch must be positive")
-    torch.manual_seed(seed)
-    disc = Discriminator()
+    with initial_weights(seed):
+        disc = Discriminator()
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(disc.parameters(), lr=lr, fused=True)
     for _ in range(steps):
@@ -200,8 +201,8 @@ def train_gan_1d(
         raise ValueError("steps, d_steps and batch must be positive and head_start non-negative")
     if any(not 0 <= s <= steps for s in snapshot_at):
         raise ValueError(f"snapshot_at must lie in 0..{steps}, got {snapshot_at}")
-    torch.manual_seed(seed)
-    gen, disc = Generator(), Discriminator()
+    with initial_weights(seed):
+        gen, disc = Generator(), Discriminator()
     g = torch.Generator().manual_seed(seed)
     z_fixed = torch.randn(2000, gen.noise_dim, generator=g)
     grid = torch.linspace(-6, 6, 400, dtype=torch.float64) if grid is None else grid

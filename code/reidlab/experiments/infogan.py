@@ -32,6 +32,7 @@ from scipy.stats import spearmanr
 from torch import nn
 
 from reidlab.losses.adversarial import discriminator_loss, generator_loss, info_loss
+from reidlab.train import initial_weights, train
 from reidlab.worlds.shapes import CIRCLE, FACTORS, KINDS, Shapes
 
 
@@ -147,9 +148,9 @@ def train_infogan(
     if info_weight < 0 or cont_weight < 0:
         raise ValueError("info_weight and cont_weight must be non-negative")
     size = images.shape[-1]
-    torch.manual_seed(seed)  # initial weights
     g = torch.Generator().manual_seed(seed)  # batches and codes
-    gen, disc = Generator(n_noise, n_cat, n_cont, size), DiscriminatorQ(n_cat, n_cont, size)
+    with initial_weights(seed):
+        gen, disc = Generator(n_noise, n_cat, n_cont, size), DiscriminatorQ(n_cat, n_cont, size)
     opt_g = torch.optim.Adam(gen.parameters(), lr=g_lr, betas=(0.5, 0.999), fused=True)
     opt_d = torch.optim.Adam(disc.parameters(), lr=d_lr, betas=(0.5, 0.999), fused=True)
     for _ in range(steps):
@@ -205,21 +206,27 @@ class Reader(nn.Module):
 def train_reader(data: Shapes, steps: int = 300, batch: int = 64, seed: int = 0) -> Reader:
     """Cross-entropy on the kind plus squared error on scale and (circles excepted) rotation, both
     standardised. Spearman's :math:`\\rho` ignores scaling, so predictions are used as they come."""
-    torch.manual_seed(seed)
-    g = torch.Generator().manual_seed(seed)
-    reader = Reader(len(KINDS), data.images.shape[-1])
-    opt = torch.optim.Adam(reader.parameters(), lr=2e-3, fused=True)
+    with initial_weights(seed):
+        reader = Reader(len(KINDS), data.images.shape[-1])
     scale = (data.scale - data.scale.mean()) / data.scale.std()
     rotation = data.rotation / data.rotation.std()
     has_rotation = (data.kinds != CIRCLE).float()
-    for _ in range(steps):
-        i = torch.randint(len(data.kinds), (batch,), generator=g)
-        logits, s, r = reader(data.images[i])
-        rot_err = ((r - rotation[i]) ** 2 * has_rotation[i]).sum() / has_rotation[i].sum().clamp(min=1)
-        loss = F.cross_entropy(logits, data.kinds[i]) + ((s - scale[i]) ** 2).mean() + rot_err
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+
+    def loss_fn(m: Reader, x: torch.Tensor, *truth: torch.Tensor) -> torch.Tensor:
+        kind, s_true, r_true, has_r = truth  # (B,) each: one batch's rows of the tensors below
+        logits, s, r = m(x)
+        rot_err = ((r - r_true) ** 2 * has_r).sum() / has_r.sum().clamp(min=1)
+        return F.cross_entropy(logits, kind) + ((s - s_true) ** 2).mean() + rot_err
+
+    train(
+        reader,
+        loss_fn,
+        (data.images, data.kinds, scale, rotation, has_rotation),
+        steps=steps,
+        optimizer=lambda params: torch.optim.Adam(params, lr=2e-3, fused=True),
+        batch_size=batch,
+        seed=seed,
+    )
     return reader.eval()
 
 

@@ -24,7 +24,7 @@ from reidlab.evaluation import evaluate_rank, match_masks, verification_pairs
 from reidlab.losses.metric import balanced_contrastive_loss, batch_distances
 from reidlab.miners import all_pairs
 from reidlab.models import EmbeddingNet
-from reidlab.train import pk_sampler, train
+from reidlab.train import initial_weights, pk_sampler, train
 from reidlab.worlds.pedestrians import Identity, ToyReid
 
 #: How much the chapters' networks shrink an image before the first convolution (each side).
@@ -39,13 +39,21 @@ def embedding_net(
     :class:`~reidlab.models.EmbeddingNet` of ``dim`` unit-length outputs on the smaller image
     (``net[-1]``). The average commutes with a mirror (``images.flip(-1)``), so
     ``embed(..., flip=True)`` is still exactly mirror-invariant."""
+    with initial_weights(seed):
+        return build_embedding_net(height, width, dim, downsample)
+
+
+def build_embedding_net(
+    height: int = 64, width: int = 32, dim: int = 64, downsample: int = DOWNSAMPLE
+) -> nn.Sequential:
+    """:func:`embedding_net` without the seed: its weights come from torch's global generator,
+    for a caller that seeds several modules in one :func:`~reidlab.train.initial_weights` block."""
     if not isinstance(downsample, int) or downsample < 1:
         raise ValueError(f"downsample must be a positive int, got {downsample!r}")
     if height % (8 * downsample) or width % (8 * downsample):
         raise ValueError(
             f"height and width must be multiples of 8 * downsample = {8 * downsample}, got {height} x {width}"
         )
-    torch.manual_seed(seed)  # the initial weights
     net = EmbeddingNet(dim=dim, height=height // downsample, width=width // downsample)
     return nn.Sequential(nn.AvgPool2d(downsample), net)
 

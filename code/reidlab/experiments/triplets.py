@@ -28,12 +28,13 @@ import torch
 from torch import nn
 
 from reidlab._checks import lookup
-from reidlab.experiments.siamese import DOWNSAMPLE, embedding_net
+from reidlab.experiments.siamese import DOWNSAMPLE, build_embedding_net
 from reidlab.hashing import quantization_loss
 from reidlab.losses.classification import cross_entropy
 from reidlab.losses.metric import balanced_contrastive_loss, batch_distances, quadruplet_loss, triplet_loss
 from reidlab.miners import all_pairs, all_triplets, batch_hard_quadruplets, batch_hard_triplets
-from reidlab.train import pk_sampler, train
+from reidlab.models import EmbeddingNet
+from reidlab.train import initial_weights, pk_sampler, train
 
 METHODS = ("softmax", "contrastive", "triplet, batch all", "triplet, batch hard", "quadruplet")
 MARGIN, MARGIN2, CONTRASTIVE_MARGIN = 0.3, 0.15, 1.0
@@ -41,14 +42,16 @@ MARGIN, MARGIN2, CONTRASTIVE_MARGIN = 0.3, 0.15, 1.0
 
 class IdentityClassifier(nn.Module):
     """An embedding network (``dim`` outputs) with a linear classifier over the training
-    identities on top; the classifier exists only for training (``forward`` returns the logits)."""
+    identities on top; the classifier exists only for training (``forward`` returns the logits).
+    It reads the embedding before its scaling to unit length (:meth:`EmbeddingNet.unnormalized`):
+    retrieval compares directions, the classifier may use lengths too."""
 
-    def __init__(self, net: nn.Module, dim: int, n_ids: int) -> None:
+    def __init__(self, net: EmbeddingNet, dim: int, n_ids: int) -> None:
         super().__init__()
         self.net, self.head = net, nn.Linear(dim, n_ids)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.net(x))
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, 3, H, W) -> (B, n_ids)
+        return self.head(self.net.unnormalized(x))
 
 
 def metric_loss(method: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
@@ -97,13 +100,14 @@ def train_method(
     lookup(dict.fromkeys(METHODS), method, "method")
     if quantize and method == "softmax":
         raise ValueError("quantize adds to a metric loss; method 'softmax' has none")
-    net = embedding_net(seed, images.shape[2], images.shape[3], 64, downsample)
-    emb = net[-1]  # the EmbeddingNet after the average
+    with initial_weights(seed):  # the network's weights, then (softmax) the classifier's
+        net = build_embedding_net(images.shape[2], images.shape[3], 64, downsample)
+        emb = net[-1]  # the EmbeddingNet after the average
+        if method == "softmax":
+            model: nn.Module = IdentityClassifier(emb, emb.head.out_features, int(pids.max()) + 1)
     small = net[0](images)  # the average once, not in every step: the same numbers, bit for bit
     sample = sampler or pk_sampler(pids, p, k)
     if method == "softmax":
-        emb.normalize = False  # the classifier sees the raw embedding ...
-        model: nn.Module = IdentityClassifier(emb, emb.head.out_features, int(pids.max()) + 1)
 
         def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
             return cross_entropy(m(x), y)
@@ -118,7 +122,6 @@ def train_method(
             return loss + quantize * quantization_loss(z * scale) if quantize else loss
 
     train(model, loss_fn, (small, pids), steps=steps, lr=3e-3, sampler=sample, seed=seed)
-    emb.normalize = True  # ... retrieval compares directions
     return net.eval()
 
 

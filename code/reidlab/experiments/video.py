@@ -31,7 +31,7 @@ from reidlab.pooling import (
     _check_features,
     pool_frames,
 )
-from reidlab.train import pk_sampler, train
+from reidlab.train import initial_weights, pk_sampler, train
 from reidlab.worlds.walking import ClipSet, ToyVideo, corrupt
 
 
@@ -94,8 +94,8 @@ def train_spatial(
     each step takes ``p`` people, ``k`` clips each, and ``frames`` random frames of every clip
     (the same positions for the whole batch), and applies batch-hard triplets to the pooled
     frame features: their mean, or ``pooling`` (trained along, in place)."""
-    torch.manual_seed(seed)
-    net = EmbeddingNet(dim=64, height=clips.shape[3], width=clips.shape[4])
+    with initial_weights(seed):
+        net = EmbeddingNet(dim=64, height=clips.shape[3], width=clips.shape[4])
     model = ClipNet(net, pooling)
     g = torch.Generator().manual_seed(seed)
 
@@ -153,8 +153,8 @@ def train_motion(
     (:func:`motion_input`), the windows' features averaged per clip, trained with batch-hard
     triplets on P x K batches of clips."""
     x = motion_input(flows, window)
-    torch.manual_seed(seed)
-    net = EmbeddingNet(dim=64, height=x.shape[3], width=x.shape[4], in_channels=x.shape[2])
+    with initial_weights(seed):
+        net = EmbeddingNet(dim=64, height=x.shape[3], width=x.shape[4], in_channels=x.shape[2])
     _train_batch_hard(net, _clip_embedding, x, pids, seed=seed, steps=steps, lr=3e-3, p=p, k=k)
     return net.eval()
 
@@ -166,8 +166,8 @@ def train_quality(
     stream, on clips with corrupted frames), trained with batch-hard triplets on the pooled
     clip features."""
     x = _check_features(features)
-    torch.manual_seed(seed)
-    model = QualityPooling(x.shape[2])
+    with initial_weights(seed):
+        model = QualityPooling(x.shape[2])
     _train_batch_hard(model, lambda m, xb: m(xb), x, pids, seed=seed, steps=steps, lr=1e-2, p=p, k=k)
     return model.eval()
 

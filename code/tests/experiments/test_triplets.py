@@ -89,3 +89,20 @@ def test_paired_sampler_without_look_alikes_draws_like_pk_sampler(world) -> None
 def test_quantize_needs_a_metric_loss(world) -> None:
     with pytest.raises(ValueError, match="quantize adds to a metric loss"):
         train_method("softmax", world.train.images, world.train.pids, steps=1, quantize=1.0)
+
+
+def test_softmax_classifies_the_unscaled_embedding_and_leaves_the_network_as_built(world) -> None:
+    """The classifier reads the embedding before its scaling to unit length; the network is never
+    switched to unnormalised and back: it normalises throughout."""
+    from reidlab.experiments.triplets import IdentityClassifier
+    from reidlab.models import EmbeddingNet
+
+    torch.manual_seed(0)
+    emb = EmbeddingNet(dim=8, height=32, width=16)
+    model = IdentityClassifier(emb, 8, 5).eval()
+    x = torch.rand(6, 3, 32, 16, generator=torch.Generator().manual_seed(1))
+    raw = emb.unnormalized(x)
+    assert not torch.allclose(raw.norm(dim=1), torch.ones(6))  # the lengths are there to be used
+    torch.testing.assert_close(model(x), raw @ model.head.weight.T + model.head.bias)
+    net = train_method("softmax", world.train.images, world.train.pids, seed=1, steps=2, p=6, k=3)
+    assert net[-1].normalize

@@ -22,7 +22,7 @@ from reidlab._checks import lookup
 from reidlab.losses.regression import REGRESSION_LOSSES, l1_loss, mse_loss
 from reidlab.losses.ssim import ms_ssim, ssim
 from reidlab.tables import seed_table
-from reidlab.train import train
+from reidlab.train import initial_weights, train
 
 IMAGE_LOSSES: dict[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]] = {
     "L2": REGRESSION_LOSSES["L2"],
@@ -73,8 +73,8 @@ def train_denoiser(
     """Train a :class:`Denoiser` of ``channels`` hidden channels on ``clean`` images
     ``(N, 1, H, W)``, ``batch`` images a step, each with fresh noise."""
     fn = image_loss(loss)
-    torch.manual_seed(seed)  # the model's initial weights
-    net = Denoiser(channels)
+    with initial_weights(seed):
+        net = Denoiser(channels)
     g = torch.Generator().manual_seed(seed)
     train(
         net,
@@ -99,8 +99,8 @@ def train_mapping(
     right targets in the last few batches instead of settling on the data's.
     """
     fn = image_loss(loss)
-    torch.manual_seed(seed)  # the model's initial weights
-    net = nn.Conv2d(1, 1, 7, padding=3)
+    with initial_weights(seed):
+        net = nn.Conv2d(1, 1, 7, padding=3)
     train(net, lambda m, x, y: fn(m(x), y), (inputs, targets), steps=steps, lr=2e-2, seed=seed)
     return net
 
