@@ -15,7 +15,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 from reidlab.datasets.records import ImageRecords, Splits, verify_images
-from reidlab.worlds.pedestrians import ReidSet, ToyReid, random_camera, random_identity, render
+from reidlab.worlds.drawing import render
+from reidlab.worlds.pedestrians import ReidSet, ToyReid, random_camera, random_identity
 from reidlab.worlds.walking import ClipSet
 
 # a file with another suffix is not an image and is ignored (torchreid globs *.jpg); one with

@@ -49,7 +49,8 @@ from reidlab.datasets._layout import (
     train_person,
 )
 from reidlab.datasets.records import Splits, TrackletRecords, verify_images
-from reidlab.worlds.pedestrians import random_identity, render
+from reidlab.worlds.drawing import render
+from reidlab.worlds.pedestrians import random_identity
 from reidlab.worlds.walking import ClipSet, ToyVideo
 
 TRAIN_DIR, TEST_DIR, INFO = "bbox_train", "bbox_test", "info"

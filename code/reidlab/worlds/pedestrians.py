@@ -14,37 +14,18 @@ What makes ReID hard is kept on purpose:
 
 The splits follow Market-1501 (Zheng et al., ICCV 2015): training and test identities are
 disjoint; for every test identity and camera, one image is a query and the others go to the
-gallery. Everything is drawn from one seed, so the same call gives the same images.
+gallery. Everything is drawn from one seed, so the same call gives the same images; the
+drawing itself is :mod:`reidlab.worlds.drawing`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields, replace
 
 import torch
-import torch.nn.functional as F
 
-from reidlab.filters import gaussian_blur
+from reidlab.worlds.drawing import COLOURS, HAIR, render
 
-COLOURS: dict[str, tuple[float, float, float]] = {
-    "red": (0.80, 0.15, 0.15),
-    "orange": (0.95, 0.55, 0.10),
-    "yellow": (0.95, 0.85, 0.20),
-    "green": (0.20, 0.60, 0.25),
-    "teal": (0.10, 0.55, 0.55),
-    "blue": (0.15, 0.30, 0.80),
-    "navy": (0.10, 0.12, 0.35),
-    "purple": (0.50, 0.25, 0.65),
-    "pink": (0.95, 0.55, 0.70),
-    "white": (0.92, 0.92, 0.90),
-    "grey": (0.55, 0.55, 0.55),
-    "black": (0.10, 0.10, 0.10),
-    "brown": (0.45, 0.30, 0.15),
-    "beige": (0.85, 0.75, 0.55),
-}
-HAIR = {"black": (0.08, 0.07, 0.06), "brown": (0.35, 0.22, 0.12), "blond": (0.85, 0.72, 0.40)}
-SKIN = (0.87, 0.70, 0.58)
 TOP_PATTERNS = ("plain", "stripes", "two-tone", "logo")
 BOTTOMS = ("trousers", "shorts", "skirt")
 BAGS = ("none", "left", "right")  # which shoulder, as the person sees it (a mirrored view swaps it)
@@ -189,153 +170,6 @@ def random_camera(g: torch.Generator) -> Camera:
         blur=_uniform(g, 0.0, 1.0),
         occlusion=_uniform(g, 0.0, 0.35),
     )
-
-
-@dataclass(frozen=True)
-class Pose:
-    """Per-image overrides for :func:`render`, for frames of a clip (:mod:`reidlab.worlds.walking`).
-
-    ``scene[i]`` names the image whose random view image ``i`` shares: the frames of one clip
-    share one scene (mirror, scale, clutter, occluder), so only the person moves. ``x`` is the
-    body's centre across the image (in image heights, 0 = the middle), ``stride`` the signed
-    swing of the feet (in body heights; the legs cross when it is negative) and ``lift`` how
-    far the body sinks (in body heights). All are tensors of shape ``(N,)``."""
-
-    scene: torch.Tensor
-    x: torch.Tensor
-    stride: torch.Tensor
-    lift: torch.Tensor
-
-
-def render(
-    people: list[Identity],
-    cameras: list[Camera],
-    g: torch.Generator,
-    size: tuple[int, int] = (64, 32),
-    pose: Pose | None = None,
-) -> torch.Tensor:
-    """Images ``(N, 3, H, W)``: ``people[i]`` seen through ``cameras[i]``, each with a random
-    view drawn from ``g`` (mirror, position, scale, stride, clutter, occlusion, noise); a
-    ``pose`` shares views between frames and sets where the body is (:class:`Pose`).
-
-    All images are drawn at once: every body part is a mask over the whole batch, and a
-    per-image parameter (a tensor of shape ``(N, 1, 1)``) says where it goes. Painting writes
-    the part's number into a label map; colours are looked up once at the end."""
-    if len(people) != len(cameras) or not people:
-        raise ValueError(f"need one camera per person, got {len(people)} people, {len(cameras)} cameras")
-    n, (h_px, w_px), ss = len(people), size, 2  # draw at twice the size, then average: smooth edges
-    if pose is not None and any(len(t) != n for t in (pose.scene, pose.x, pose.stride, pose.lift)):
-        raise ValueError(f"every field of pose must have one entry per image ({n})")
-    # the same draws as without a pose; a pose makes each frame take its scene's draws
-    scene = torch.arange(n) if pose is None else pose.scene
-    ys = (torch.arange(h_px * ss) + 0.5) / (h_px * ss)  # 0 at the top, 1 at the bottom
-    xs = ((torch.arange(w_px * ss) + 0.5) / (w_px * ss) - 0.5) * (w_px / h_px)  # same unit as y
-    y, x = ys.view(1, -1, 1), xs.view(1, 1, -1)  # (1, H, 1) and (1, 1, W): masks broadcast
-
-    def per_image(values: list[float]) -> torch.Tensor:  # (N, 1, 1), broadcasts against y, x
-        return torch.tensor(values, dtype=torch.float32).view(n, 1, 1)
-
-    def rgb(values: list[tuple[float, float, float]]) -> torch.Tensor:  # (N, 3, 1, 1)
-        return torch.tensor(values, dtype=torch.float32).view(n, 3, 1, 1)
-
-    def rand(*shape: int) -> torch.Tensor:  # (N, *shape), one draw per image (per scene)
-        return torch.rand(n, *shape, generator=g)[scene]
-
-    def uniform(lo: float, hi: float) -> torch.Tensor:  # (N, 1, 1)
-        return lo + (hi - lo) * rand(1, 1)
-
-    def has(attribute: str, value: str) -> torch.Tensor:  # (N, 1, 1): which people have it
-        return torch.tensor([getattr(p, attribute) == value for p in people]).view(n, 1, 1)
-
-    def box(x0, x1, y0, y1) -> torch.Tensor:
-        return ((x >= x0) & (x < x1)) & ((y >= y0) & (y < y1))  # (N, 1, W) & (N, H, 1)
-
-    labels = torch.zeros(n, len(ys), len(xs), dtype=torch.uint8)  # which paint each pixel shows
-    palette = []  # (N, 3) colour of each paint, per image
-
-    def paint(mask: torch.Tensor, colour: torch.Tensor) -> None:
-        labels.masked_fill_(mask, len(palette))
-        palette.append(colour.reshape(-1, 3).expand(n, 3))
-
-    # background: the camera's wall and floor, and up to 8 objects behind the person
-    paint(torch.ones(1, 1, 1, dtype=torch.bool), rgb([c.background for c in cameras]))
-    paint((y > uniform(0.78, 0.88)), rgb([c.floor for c in cameras]))
-    n_objects = torch.poisson(torch.tensor([c.clutter for c in cameras]), generator=g)[scene]
-    for k in range(8):
-        x0, y0 = uniform(-0.3, 0.25), uniform(0.0, 0.8)
-        obj = box(x0, x0 + uniform(0.03, 0.2), y0, y0 + uniform(0.05, 0.4))
-        paint(obj & (k < n_objects).view(n, 1, 1), rand(3, 1, 1))
-
-    # the person, standing on the floor, centred near x = 0
-    h = 0.86 * per_image([p.height for p in people]) * uniform(0.93, 1.05)
-    cx, top = uniform(-0.03, 0.03), 0.97 - h + uniform(-0.02, 0.01)
-    build = per_image([p.build for p in people])
-    half = 0.085 * h * build  # half the torso's width
-    stride, ground = uniform(0.0, 0.06) * h, top + h
-    if pose is not None:  # walking: the body moves across, swings its legs and sinks (not the feet)
-        cx, stride = pose.x.view(n, 1, 1), pose.stride.view(n, 1, 1) * h
-        top = top + pose.lift.view(n, 1, 1) * h
-    torso_top, hip = top + 0.14 * h, top + 0.50 * h
-    leg_w = 0.05 * h * build
-    top_rgb, second = rgb([COLOURS[p.top] for p in people]), rgb([COLOURS[p.top_second] for p in people])
-    bottom_rgb, skin = rgb([COLOURS[p.bottom] for p in people]), torch.tensor(SKIN)
-
-    for side in (-1, 1):  # legs, slanting apart towards the ground by the stride
-        along = ((y - hip) / (ground - hip)).clamp(0, 1)
-        leg = ((x - cx - side * (0.03 * h + stride * along)).abs() < leg_w / 2) & (y >= hip) & (y < ground)
-        paint(leg, skin)
-        covered = (has("bottom_cut", "trousers") & (y < ground - 0.03 * h)) | (
-            has("bottom_cut", "shorts") & (y < hip + 0.18 * h)
-        )
-        paint(leg & covered, bottom_rgb)
-        paint(leg & (y >= ground - 0.03 * h), torch.tensor(COLOURS["black"]))  # shoes
-    skirt = ((x - cx).abs() < half + (y - hip) * 0.45) & (y >= hip - 0.01) & (y < hip + 0.22 * h)
-    waist = box(cx - half, cx + half, hip - 0.01, hip + 0.06 * h)
-    paint(torch.where(has("bottom_cut", "skirt"), skirt, waist), bottom_rgb)
-
-    sleeve = 0.035 * h
-    torso = box(cx - half, cx + half, torso_top, hip)
-    arms = box(cx - half - sleeve, cx + half + sleeve, torso_top + 0.01, torso_top + 0.3 * h) & ~torso
-    paint(torso | arms, top_rgb)
-    hands = box(cx - half - sleeve, cx + half + sleeve, torso_top + 0.3 * h, torso_top + 0.34 * h)
-    paint(hands & ~torso, skin)
-    stripes = has("top_pattern", "stripes") & (((y - torso_top) / (0.05 * h)).floor() % 2 == 1)
-    two_tone = has("top_pattern", "two-tone") & (x < cx)
-    chest = box(cx - 0.6 * half, cx - 0.1 * half, torso_top + 0.05 * h, torso_top + 0.12 * h)
-    logo = has("top_pattern", "logo") & chest
-    paint(((torso | arms) & (stripes | two_tone)) | logo, second)
-
-    head_y, head_r = top + 0.07 * h, 0.065 * h
-    head = ((x - cx) / (0.8 * head_r)) ** 2 + ((y - head_y) / head_r) ** 2 < 1
-    paint(head, skin)
-    paint(head & (y < head_y - 0.2 * head_r), rgb([HAIR[p.hair] for p in people]))
-
-    side = per_image([{"none": 0, "left": -1, "right": 1}[p.bag] for p in people])
-    bag_x, bag_rgb = cx + side * (half + 0.05 * h), rgb([COLOURS[p.bag_colour] for p in people])
-    bag = box(bag_x - 0.05 * h, bag_x + 0.05 * h, hip - 0.08 * h, hip + 0.06 * h)
-    strap = ((x - cx) + side * (y - torso_top) * 0.5 - side * 0.5 * half).abs() < 0.012
-    paint((bag | (strap & torso)) & (side != 0), bag_rgb)
-
-    # occlusion: something in front of the person, from below or from one side
-    occluded = rand() < torch.tensor([c.occlusion for c in cameras])
-    from_below = rand() < 0.5
-    width, left = uniform(0.11, 0.17), rand(1, 1) < 0.5
-    start = torch.where(left, -0.25, 0.25 - width + 0.05)
-    front = torch.where(from_below.view(n, 1, 1), y > uniform(0.45, 0.7), (x >= start) & (x < start + width))
-    paint(front & occluded.view(n, 1, 1), rand(3, 1, 1))
-
-    colours = torch.stack(palette, dim=1)  # (N, paints, 3)
-    img = colours[torch.arange(n)[:, None, None], labels.long()].permute(0, 3, 1, 2)  # (N, 3, H, W)
-    img = F.avg_pool2d(img, ss)
-    mirrored = rand() < 0.5  # seen from the other side (for a clip: walking the other way)
-    img = torch.where(mirrored.view(n, 1, 1, 1), img.flip(-1), img)
-    for sigma in {c.blur for c in cameras}:
-        same = torch.tensor([c.blur == sigma for c in cameras])
-        if sigma >= 0.2:  # below that, a blur changes nothing visible
-            img[same] = gaussian_blur(img[same], sigma, radius=math.ceil(2.5 * sigma), padding="replicate")
-    img = img * torch.tensor([[c.gain * k for k in c.cast] for c in cameras]).view(n, 3, 1, 1)
-    img = img + 0.02 * torch.randn(img.shape, generator=g)
-    return img.clamp(0, 1)
 
 
 def identities(n: int, look_alike_share: float, g: torch.Generator) -> list[Identity]:

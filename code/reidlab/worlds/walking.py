@@ -34,16 +34,15 @@ from dataclasses import dataclass, replace
 import torch
 import torch.nn.functional as F
 
+from reidlab.worlds.drawing import Pose, render
 from reidlab.worlds.pedestrians import (
     Camera,
     Identity,
-    Pose,
     check_world,
     differences,
     identities,
     random_camera,
     random_identity,
-    render,
 )
 
 SPEED = 1.2  # image heights per frame, per unit of swing x cadence
@@ -117,7 +116,7 @@ def walkers(n: int, look_alike_share: float, walk_alike_share: float, g: torch.G
 
 
 def walk_poses(gaits: list[Gait], frames: int, g: torch.Generator) -> Pose:
-    """The :class:`~reidlab.worlds.pedestrians.Pose` of ``frames`` frames for each gait (one clip
+    """The :class:`~reidlab.worlds.drawing.Pose` of ``frames`` frames for each gait (one clip
     each, clip after clip): a random phase and start per clip; the frames of a clip share a
     scene (the clip's first frame)."""
     n = len(gaits)

@@ -3,7 +3,8 @@ import math
 import pytest
 import torch
 
-from reidlab.worlds.pedestrians import Pose, differences, random_camera, random_identity, render
+from reidlab.worlds.drawing import Pose, render
+from reidlab.worlds.pedestrians import differences, random_camera, random_identity
 from reidlab.worlds.walking import KINDS, Gait, corrupt, gait_distance, motion_blur, toy_video, walk_poses
 
 
