@@ -45,7 +45,7 @@ def initial_weights(seed: int) -> Iterator[None]:
 def train(
     model: nn.Module,
     loss_fn: Callable[..., torch.Tensor],
-    data: tuple[torch.Tensor, ...],
+    data: tuple[torch.Tensor, ...] | Callable[[torch.Generator], tuple[torch.Tensor, ...]],
     *,
     steps: int,
     lr: float | None = None,
@@ -63,7 +63,8 @@ def train(
     Args:
         model: any ``nn.Module``; trained in place.
         loss_fn: maps the model and one batch (the tensors of ``data``, sliced alike) to a scalar.
-        data: tensors sharing their first dimension (e.g. ``(x, y)``).
+        data: tensors sharing their first dimension (e.g. ``(x, y)``), or a function that draws
+            one batch from the loop's random generator (e.g. samples of two distributions).
         steps: number of optimiser steps.
         lr, weight_decay: AdamW's step size (default 0.01) and decoupled L2 penalty (default 0).
         optimizer: instead of ``lr`` and ``weight_decay``, a function that makes the optimiser
@@ -75,13 +76,16 @@ def train(
         on_step_end: called after every step with the step's number (from 0) and its loss.
         progress: show a progress bar (for chapters whose training takes seconds).
     """
-    if not data or any(not isinstance(t, torch.Tensor) for t in data):
-        raise TypeError("data must be a non-empty tuple of tensors")
-    n = data[0].shape[0]
-    if n == 0 or any(t.shape[0] != n for t in data):
-        raise ValueError(
-            f"data tensors must share a non-empty first dimension, got {[tuple(t.shape) for t in data]}"
-        )
+    if callable(data):
+        if sampler is not None or batch_size is not None:
+            raise ValueError("data that draws its own batches takes no batch_size or sampler")
+    elif not data or any(not isinstance(t, torch.Tensor) for t in data):
+        raise TypeError("data must be a non-empty tuple of tensors, or a function drawing a batch")
+    else:
+        n = data[0].shape[0]
+        if n == 0 or any(t.shape[0] != n for t in data):
+            shapes = [tuple(t.shape) for t in data]
+            raise ValueError(f"data tensors must share a non-empty first dimension, got {shapes}")
     if steps < 1:
         raise ValueError(f"steps must be at least 1, got {steps}")
     if sampler is not None and batch_size is not None:
@@ -98,7 +102,9 @@ def train(
     history = []
     model.train()
     for _ in tqdm(range(steps), disable=not progress, leave=False):
-        if sampler is not None:
+        if callable(data):
+            batch = tuple(data(g))
+        elif sampler is not None:
             idx = sampler(g)  # one draw for all tensors, so rows stay paired
             batch = tuple(t[idx] for t in data)
         elif batch_size is None:

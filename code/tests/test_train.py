@@ -94,3 +94,27 @@ def test_arguments_that_would_be_ignored_are_refused() -> None:
         train(model, lambda m, a: m(a).sum(), data, steps=1, lr=0.1, optimizer=torch.optim.SGD)
     with pytest.raises(ValueError, match="batch_size or sampler"):
         train(model, lambda m, a: m(a).sum(), data, steps=1, batch_size=2, sampler=lambda g: torch.arange(2))
+
+
+def test_data_may_be_a_function_that_draws_each_batch_from_the_loops_generator() -> None:
+    """Fitting the mean of a normal distribution from fresh samples: the loop draws from the
+    generator it seeds, so the same seed gives the same draws, and the fit finds the mean."""
+    drawn: list[torch.Tensor] = []
+
+    def draw(g: torch.Generator) -> tuple[torch.Tensor]:
+        drawn.append(3.0 + torch.randn(64, generator=g))
+        return (drawn[-1],)
+
+    def fit(seed: int) -> torch.Tensor:
+        with initial_weights(0):
+            mean = nn.Linear(1, 1, bias=False)
+        train(mean, lambda m, x: (m.weight[0, 0] - x).pow(2).mean(), draw, steps=200, lr=0.1, seed=seed)
+        return mean.weight.detach().clone()
+
+    first = fit(4)
+    g = torch.Generator().manual_seed(4)
+    assert torch.equal(drawn[0], 3.0 + torch.randn(64, generator=g))
+    assert torch.equal(fit(4), first)
+    torch.testing.assert_close(first, torch.tensor([[3.0]]), atol=0.05, rtol=0)
+    with pytest.raises(ValueError, match="takes no batch_size or sampler"):
+        train(nn.Linear(1, 1), lambda m, x: x.sum(), draw, steps=1, batch_size=4)

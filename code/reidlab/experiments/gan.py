@@ -24,7 +24,7 @@ from torch import nn
 from reidlab._checks import check_float_tensor
 from reidlab.losses.adversarial import GENERATOR_LOSSES, GeneratorLoss, discriminator_loss, generator_loss
 from reidlab.models import mlp
-from reidlab.train import initial_weights
+from reidlab.train import initial_weights, train
 
 
 class Generator(nn.Module):
@@ -155,10 +155,14 @@ def fit_discriminator(
         raise ValueError("steps and batch must be positive")
     with initial_weights(seed):
         disc = Discriminator()
-    g = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(disc.parameters(), lr=lr, fused=True)
-    for _ in range(steps):
-        _d_step(disc, opt, data.sample(batch, g), fake.sample(batch, g))
+    train(
+        disc,
+        lambda d, real, generated: discriminator_loss(d(real), d(generated)),
+        lambda g: (data.sample(batch, g), fake.sample(batch, g)),  # a fresh batch of each, every step
+        steps=steps,
+        optimizer=lambda params: torch.optim.Adam(params, lr=lr, fused=True),
+        seed=seed,
+    )
     return disc.eval()
 
 

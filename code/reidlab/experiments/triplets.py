@@ -86,27 +86,30 @@ def train_method(
     pids: torch.Tensor,
     seed: int = 0,
     steps: int = 400,
-    p: int = 16,
-    k: int = 4,
+    p: int | None = None,
+    k: int | None = None,
     sampler: Callable[[torch.Generator], torch.Tensor] | None = None,
     quantize: float = 0.0,
     downsample: int = DOWNSAMPLE,
 ) -> nn.Sequential:
     r"""Train a fresh 64-d :func:`~reidlab.experiments.siamese.embedding_net` (initial weights from
-    ``seed``) with ``method`` (one of :data:`METHODS`) on P x K batches; returns the network,
-    giving unit-length embeddings. ``sampler`` replaces the P x K sampler (same signature).
+    ``seed``) with ``method`` (one of :data:`METHODS`) on P x K batches (``p`` people, default
+    16, ``k`` images each, default 4); returns the network, giving unit-length embeddings.
+    ``sampler`` replaces the P x K sampler (same signature; then ``p`` and ``k`` are its own).
     ``quantize`` adds that weight times :func:`reidlab.hashing.quantization_loss` of
     :math:`\sqrt{D} z` to a metric loss (not to ``"softmax"``)."""
     lookup(dict.fromkeys(METHODS), method, "method")
     if quantize and method == "softmax":
         raise ValueError("quantize adds to a metric loss; method 'softmax' has none")
+    if sampler is not None and (p is not None or k is not None):
+        raise ValueError("give p and k or a sampler, not both (the sampler draws its own batches)")
     with initial_weights(seed):  # the network's weights, then (softmax) the classifier's
         net = build_embedding_net(images.shape[2], images.shape[3], 64, downsample)
         emb = net[-1]  # the EmbeddingNet after the average
         if method == "softmax":
             model: nn.Module = IdentityClassifier(emb, emb.head.out_features, int(pids.max()) + 1)
     small = net[0](images)  # the average once, not in every step: the same numbers, bit for bit
-    sample = sampler or pk_sampler(pids, p, k)
+    sample = sampler or pk_sampler(pids, 16 if p is None else p, 4 if k is None else k)
     if method == "softmax":
 
         def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:

@@ -86,6 +86,20 @@ def test_paired_sampler_without_look_alikes_draws_like_pk_sampler(world) -> None
         assert set(world.train.pids[a(ga)].tolist()) == set(world.train.pids[b(gb)].tolist())
 
 
+def test_a_sampler_and_p_or_k_are_refused_together(world) -> None:
+    from reidlab.train import pk_sampler
+
+    with pytest.raises(ValueError, match="not both"):
+        train_method(
+            "contrastive",
+            world.train.images,
+            world.train.pids,
+            steps=1,
+            p=8,
+            sampler=pk_sampler(world.train.pids, 8, 4),
+        )
+
+
 def test_quantize_needs_a_metric_loss(world) -> None:
     with pytest.raises(ValueError, match="quantize adds to a metric loss"):
         train_method("softmax", world.train.images, world.train.pids, steps=1, quantize=1.0)
