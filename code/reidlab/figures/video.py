@@ -233,7 +233,8 @@ def fusion_figure(curves: torch.Tensor, alphas: tuple[float, ...], subsets: dict
             ax.plot(a, m.mean(0).numpy(), marker="o", ms=3, color=colour, label=f"{subset} ({n})")
             ax.fill_between(a, m.amin(0).numpy(), m.amax(0).numpy(), color=colour, alpha=0.15, lw=0)
         ax.axvline(0.5, color="#999999", ls=":", lw=1)
-        ax.set(xlabel="weight of motion, α (0: appearance only; dotted: equal)", ylabel=name, ylim=(0, 1))
+        ax.set(ylabel=name, ylim=(0, 1))
+    fig.supxlabel("weight of motion, α (0: appearance only; dotted line: equal say)", fontsize=9)
     axes[0].legend(fontsize=7.5, loc="lower left", title="queries", title_fontsize=7.5)
     return fig
 
