@@ -22,9 +22,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from reidlab.distances import pairwise_distances
 from reidlab.evaluation import RankResult, evaluate_rank
 from reidlab.experiments.triplets import metric_loss
-from reidlab.losses.metric import batch_distances
 from reidlab.models import EmbeddingNet
 from reidlab.pooling import (
     QualityPooling,
@@ -220,7 +220,7 @@ def rank_clips(
 ) -> RankResult:
     """CMC and mAP of clip features under the Market-1501 protocol; ``queries`` (a boolean mask
     or indices) keeps only some queries, against the whole gallery."""
-    d = batch_distances(torch.cat([query, gallery]))[: len(query), len(query) :]
+    d = pairwise_distances(query, gallery)  # (Q, G), exact: as every evaluation of the book
     keep = torch.arange(len(query)) if queries is None else queries
     return evaluate_rank(d[keep], q_pids[keep], g_pids, q_camids[keep], g_camids, max_rank=10)
 
@@ -308,7 +308,7 @@ def closer_than_partner(
     if any(len(pair) != 2 or pair[0] == pair[1] for pair in pairs):
         raise ValueError(f"pairs must hold pairs of two different people, got {pairs!r}")
     partner = {a: b for pair in pairs for a, b in (tuple(pair), tuple(pair)[::-1])}
-    d = batch_distances(torch.cat([query_features, gallery_features]))[: len(query), len(query) :]
+    d = pairwise_distances(query_features, gallery_features)  # (Q, G)
     out = []
     for i, pid in enumerate(query.pids.tolist()):
         if pid not in partner:

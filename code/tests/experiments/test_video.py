@@ -217,3 +217,18 @@ def test_motion_features_average_the_windows_features_clip_by_clip():
     torch.testing.assert_close(motion_features(net, flows[3:4]), z[3:4], atol=1e-6, rtol=0)
     # the features depend on the order of the flow fields, not just on which they are
     assert (motion_features(net, flows.flip(1)) - z).abs().max() > 1e-4
+
+
+def test_clips_are_ranked_by_exact_distances_even_for_long_near_duplicate_features() -> None:
+    """Three gallery clips at 1, 2 and 3 thousandths from a query 10,000 long: the expansion
+    |x|^2 + |y|^2 - 2 x.y loses those in float32 rounding, the exact distance keeps their order."""
+    from reidlab.experiments.video import rank_clips
+
+    v = torch.zeros(8)
+    v[0] = 1e4
+    steps = torch.eye(8)[1:4] * torch.tensor([[3e-3], [1e-3], [2e-3]])  # nearest: the second
+    gallery = v + steps  # (3, 8)
+    pids, cams = torch.tensor([7, 8, 9]), torch.tensor([1, 1, 1])
+    for right, pid in ((True, 8), (False, 7)):
+        r = rank_clips(v[None], gallery, torch.tensor([pid]), pids, torch.tensor([0]), cams)
+        assert bool(r.cmc[0] == 1) is right
