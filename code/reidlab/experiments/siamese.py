@@ -110,9 +110,11 @@ def trained_net(
 def embed(model: nn.Module, images: torch.Tensor, batch_size: int = 512, flip: bool = False) -> torch.Tensor:
     """Embeddings of ``images`` ``(N, 3, H, W)`` in evaluation mode, a batch at a time.
 
-    With ``flip``, each image's embedding is the mean of its own and its mirror image's
-    (``images.flip(-1)``), scaled back to unit length: then an image and its mirror get exactly
-    the same embedding. (Convolutions are not symmetric, so without it they do not.)
+    Without ``flip``, the model's own outputs, as they come (unit-length for the book's
+    networks, whose last step normalises; nothing is normalised here). With ``flip``, each
+    image's embedding is the sum of its own and its mirror image's (``images.flip(-1)``),
+    scaled to unit length: then an image and its mirror get exactly the same embedding.
+    (Convolutions are not symmetric, so without it they do not.)
     """
     model.eval()
 
