@@ -10,6 +10,7 @@ scheduler and both optimisers).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -126,6 +127,10 @@ def test_dukemtmc_folders_train_too(tmp_path: Path) -> None:
     assert run(config).history == result.history  # seeded
 
 
+def copy_folder(src: Path, dst: Path) -> Path:
+    return Path(shutil.copytree(src, dst))
+
+
 def _error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     assert main(args) == 2
     return capsys.readouterr().err
@@ -149,6 +154,11 @@ def test_bad_arguments_are_errors_that_name_the_problem(
     assert (
         "sees no CUDA GPU" in _error([*good, *out, "--device", "cuda"], capsys) or torch.cuda.is_available()
     )
+    broken = copy_folder(data, tmp_path / "broken")
+    victim = sorted((broken / "Market-1501-v15.09.15" / "bounding_box_train").iterdir())[-1]
+    victim.write_bytes(victim.read_bytes()[:100])  # cut short, as an interrupted copy leaves it
+    said = _error(["--data", str(broken), *out, *TRAIN], capsys)
+    assert f"{victim}: not a readable JPEG image" in said and not (tmp_path / "new").exists()
     whole = ["--out", str(finished[0]), "--epochs", "2"]
     assert "exists: pass --resume" in _error([*good, *whole], capsys)
     changed = _error([*good, *whole, "--resume", "--margin", "0.5"], capsys)

@@ -40,7 +40,7 @@ class Tricks:
 
 #: Settings a resumed run may change: where things are and how the result is scored.
 MAY_CHANGE = frozenset(
-    {"data", "out", "epochs", "weights", "device", "workers", "eval_batch", "progress", "resume"}
+    {"data", "verify", "out", "epochs", "weights", "device", "workers", "eval_batch", "progress", "resume"}
     | {"metric", "feature", "rerank"}
 )
 
@@ -53,6 +53,7 @@ class Config:
 
     data: str | None = None
     dataset: str = "market1501"
+    verify: bool = True  # decode every image of data before training: a corrupt file stops the run up front
     out: str | None = None
     backbone: str = "resnet50"
     weights: str | None = None

@@ -25,15 +25,16 @@ from reidlab.worlds.pedestrians import ReidSet
 READERS = {"market1501": read_market1501, "dukemtmc": read_dukemtmc}
 
 
-def read_dataset(name: str, root: str | os.PathLike):
+def read_dataset(name: str, root: str | os.PathLike, *, verify: bool = False):
     """The :class:`~reidlab.datasets.Splits` of data set ``name`` under ``root``; errors name the
-    path and what was expected (from the readers)."""
+    path and what was expected (from the readers). With ``verify``, every image is decoded first,
+    so that a corrupt file is an error now rather than when training draws it."""
     if name not in READERS:
         raise ValueError(f"dataset must be one of {list(READERS)}, got {name!r}")
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: data folder not found (--data must be the folder holding {name})")
-    return READERS[name](root)
+    return READERS[name](root, verify=verify)
 
 
 class Images:

@@ -78,7 +78,7 @@ def prepare(config: Config, splits: Any = None, where: Dist | None = None) -> Pr
     if splits is None:
         if config.data is None:
             raise ValueError("data must name the data set's folder (or pass splits)")
-        splits = read_dataset(config.dataset, config.data)
+        splits = read_dataset(config.dataset, config.data, verify=config.verify)
     size = config.image_size()
     train, query, gallery = (Images(s, size) for s in (splits.train, splits.query, splits.gallery))
     _, labels = torch.unique(train.pids, return_inverse=True)  # (N,): identities 0..classes-1
