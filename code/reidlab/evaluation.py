@@ -28,6 +28,11 @@ How it is vectorised: AP and CMC only need the rank of each correct match, and t
 no farther. Those counts come from a binary search of every wrong image's distance among the few
 correct matches' distances: no full sort of the gallery, which is what a per-query loop spends
 its time on.
+
+Re-ranking: :func:`re_rank` (k-reciprocal re-ranking, Zhong et al. 2017; written in
+:mod:`reidlab.reranking`, where its steps are explained) turns query and gallery features into
+re-ranked distances, which :func:`evaluate_rank` scores like any others. It is importable from
+here, beside the metrics it feeds.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ from typing import Literal
 
 import numpy as np
 import torch
+
+from reidlab.reranking import re_rank as re_rank  # re-exported: evaluation's second look
 
 from ._checks import check_float_tensor
 

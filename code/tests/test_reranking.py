@@ -1,7 +1,12 @@
-"""reidlab.reranking: equal to a loop-by-loop NumPy transcription of the authors' algorithm
-(Zhong et al. 2017, the published Python version: inverted index and all) on random features."""
+"""reidlab.reranking: equal to fast-reid's implementation (its outputs on random features, recorded
+by ``data/make_rerank_reference.py``) and to a loop-by-loop NumPy transcription of the authors'
+algorithm (Zhong et al. 2017, the published Python version: inverted index and all) on random
+features of any size hypothesis draws."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,8 +14,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reidlab.evaluation import evaluate_rank
-from reidlab.reranking import re_rank
+from reidlab import reranking
+from reidlab.evaluation import evaluate_rank, re_rank  # re-ranking is part of evaluation's API
 
 
 def reference(q: np.ndarray, g: np.ndarray, k1: int, k2: int, lam: float) -> np.ndarray:
@@ -55,6 +60,17 @@ def reference(q: np.ndarray, g: np.ndarray, k1: int, k2: int, lam: float) -> np.
     return final[:, query_num:]
 
 
+FASTREID = json.loads((Path(__file__).parent / "data" / "rerank_reference.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", FASTREID, ids=lambda c: f"k1={c['k1']},k2={c['k2']},lam={c['lam']}")
+def test_equal_to_fastreid_on_random_features(case) -> None:
+    """fast-reid computes in float32: agreement to 1e-5 (the distances lie in [0, 1])."""
+    q, g = torch.tensor(case["query"]), torch.tensor(case["gallery"])
+    ours = re_rank(q.double(), g.double(), k1=case["k1"], k2=case["k2"], lam=case["lam"])
+    np.testing.assert_allclose(ours.numpy(), np.array(case["fastreid"]), rtol=0, atol=1e-5)
+
+
 @settings(max_examples=25, deadline=None)
 @given(
     n_q=st.integers(1, 12),
@@ -91,6 +107,10 @@ def test_on_well_separated_people_every_query_finds_its_own_images_first() -> No
         d, q_ids, g_ids, torch.zeros(10, dtype=torch.long), torch.ones(70, dtype=torch.long)
     )
     assert result.mAP == pytest.approx(1.0)
+
+
+def test_evaluation_exports_the_re_ranking_of_its_own_module() -> None:
+    assert re_rank is reranking.re_rank
 
 
 def test_lambda_one_is_the_scaled_original_distance() -> None:
