@@ -6,8 +6,10 @@ error, and every bad layout is an error that names the path and what was expecte
 
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -28,7 +30,7 @@ from reidlab.datasets import (
     write_market1501,
     write_mars,
 )
-from reidlab.datasets.records import frame_indices
+from reidlab.datasets.records import Splits, frame_indices
 from reidlab.evaluation import evaluate_rank
 from reidlab.train import pk_sampler
 from reidlab.worlds.pedestrians import toy_reid
@@ -61,6 +63,22 @@ def duke(world, tmp_path_factory):
 @pytest.fixture(scope="module")
 def mars_root(video, tmp_path_factory):
     return write_mars(video, tmp_path_factory.mktemp("v") / "MARS", junk=2, distractors=2)
+
+
+class Layout(NamedTuple):
+    """An image data set written from the toy world, and how to read it."""
+
+    root: Path
+    read: Callable[..., Splits]
+    example: str  # a file name of the real pattern, without its suffix
+
+
+@pytest.fixture(params=["market1501", "dukemtmc"])
+def layout(request, market, duke) -> Layout:
+    """Each image layout in turn, for the bad cases they share."""
+    if request.param == "market1501":
+        return Layout(market, read_market1501, market1501.EXAMPLE.removesuffix(".jpg"))
+    return Layout(duke, read_dukemtmc, dukemtmc.EXAMPLE.removesuffix(".jpg"))
 
 
 def copy(src: Path, tmp_path: Path) -> Path:
@@ -132,6 +150,20 @@ def test_evaluation_and_sampling_run_unchanged(world, market):
     assert data.train.load(batch, size=(32, 16)).shape == (4, 3, 32, 16)
 
 
+def test_splits_decode_into_memory_once(market, mars_root):
+    data = read_market1501(market)
+    decoded = data.to_reidsets()
+    for split in ("train", "query", "gallery"):
+        records, reidset = getattr(data, split), getattr(decoded, split)
+        assert torch.equal(reidset.images, records.load()) and torch.equal(reidset.pids, records.pids)
+        assert torch.equal(reidset.camids, records.camids)
+    assert (decoded.root, decoded.junk, decoded.ignored) == (data.root, data.junk, data.ignored)
+    with pytest.raises(ValueError, match=r"would take .* GB .*max_bytes"):
+        data.to_reidsets(max_bytes=1000)
+    with pytest.raises(TypeError, match=r"to_reidsets needs image records, got TrackletRecords"):
+        read_mars(mars_root).to_reidsets()
+
+
 def test_dataset_feeds_a_dataloader(world, market):
     train = read_market1501(market).train
     flip = train.dataset(transform=lambda x: x.flip(-1))
@@ -145,8 +177,8 @@ def test_root_may_be_the_parent_or_the_data_set_folder(market):
     assert a.root == b.root == market and a.train.paths == b.train.paths
 
 
-def test_stray_files_are_ignored_and_listed(market, tmp_path):
-    root = copy(market, tmp_path)
+def test_stray_files_are_ignored_and_listed(layout, tmp_path):
+    root = copy(layout.root, tmp_path)
     strays = [
         root / "bounding_box_test" / "Thumbs.db",
         root / "query" / "readme.txt",
@@ -155,22 +187,23 @@ def test_stray_files_are_ignored_and_listed(market, tmp_path):
     strays[0].write_bytes(b"\0" * 10)
     strays[1].write_text("hello")
     strays[2].mkdir()
-    data = read_market1501(root)
-    assert sorted(data.ignored) == sorted(strays) and len(data.query) == len(read_market1501(market).query)
+    data = layout.read(root)
+    assert sorted(data.ignored) == sorted(strays) and len(data.query) == len(layout.read(layout.root).query)
 
 
-def test_missing_root_and_split_name_the_path(market, tmp_path):
+def test_missing_root_and_split_name_the_path(layout, tmp_path):
     with pytest.raises(FileNotFoundError, match=r"nowhere.*not a folder"):
-        read_market1501(tmp_path / "nowhere")
-    root = copy(market, tmp_path)
+        layout.read(tmp_path / "nowhere")
+    root = copy(layout.root, tmp_path)
     shutil.rmtree(root / "query")
-    with pytest.raises(FileNotFoundError, match=r"missing .*Market-1501-v15.09.15/query"):
-        read_market1501(root)
+    with pytest.raises(FileNotFoundError, match=rf"missing .*{re.escape(layout.root.name)}/query"):
+        layout.read(root)
     (tmp_path / "empty").mkdir()
     with pytest.raises(
-        FileNotFoundError, match=r"missing .*empty/bounding_box_train.*expected Market-1501-v15"
+        FileNotFoundError,
+        match=rf"missing .*empty/bounding_box_train.*expected {re.escape(layout.root.name)}",
     ):
-        read_market1501(tmp_path / "empty")
+        layout.read(tmp_path / "empty")
 
 
 @pytest.mark.parametrize(
@@ -201,20 +234,26 @@ def test_bad_names_are_errors_naming_the_file(market, tmp_path, name, folder, ex
     assert name in str(err.value)
 
 
-def test_many_bad_names_make_one_error(market, tmp_path):
-    root = copy(market, tmp_path)
+def test_many_bad_names_make_one_error(layout, tmp_path):
+    root = copy(layout.root, tmp_path)
     for k in range(7):
         (root / "query" / f"bad{k}.jpg").write_bytes(b"")
     with pytest.raises(ValueError, match=r"7 file names in .*query are malformed(.|\n)*and 2 more"):
-        read_market1501(root)
+        layout.read(root)
 
 
-def test_empty_split_and_only_junk_are_errors(market, tmp_path):
-    root = copy(market, tmp_path)
+def test_an_empty_split_is_an_error(layout, tmp_path):
+    root = copy(layout.root, tmp_path)
     for p in (root / "query").iterdir():
         p.unlink()
-    with pytest.raises(ValueError, match=r"no images in .*query; expected .jpg files named like 0002_c1s1"):
-        read_market1501(root)
+    with pytest.raises(
+        ValueError, match=rf"no images in .*query; expected .jpg files named like {layout.example}"
+    ):
+        layout.read(root)
+
+
+def test_a_split_of_only_junk_is_an_error(market, tmp_path):
+    root = copy(market, tmp_path)
     for k, p in enumerate((root / "bounding_box_train").iterdir()):
         p.rename(p.with_name(f"-1_c1s1_{k:06d}_01.jpg"))
     with pytest.raises(ValueError, match=r"no images in .*bounding_box_train \(\d+ junk images dropped\)"):
@@ -222,24 +261,25 @@ def test_empty_split_and_only_junk_are_errors(market, tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty"])
-def test_corrupt_jpeg_named_when_loaded_or_verified(market, tmp_path, damage):
-    root = copy(market, tmp_path)
+def test_corrupt_jpeg_named_when_loaded_or_verified(layout, tmp_path, damage):
+    root = copy(layout.root, tmp_path)
     victim = sorted((root / "bounding_box_train").iterdir())[3]
     data = victim.read_bytes()
     victim.write_bytes(
         {"garbage": b"not a jpeg" * 20, "truncated": data[: len(data) // 2], "empty": b""}[damage]
     )
-    train = read_market1501(root).train  # listing reads names only
-    assert train.load([0, 1]).shape[0] == 2
+    train = layout.read(root).train  # listing reads names only
+    k = train.paths.index(victim)
+    assert train.load([i for i in range(len(train)) if i != k][:2]).shape[0] == 2
     with pytest.raises(ValueError, match=rf"{re.escape(str(victim))}: not a readable JPEG image"):
-        train.load([2, 3])
+        train.load([k])
     with pytest.raises(ValueError, match=rf"1 of \d+ image files cannot be read:\n{re.escape(str(victim))}"):
-        read_market1501(root, verify=True)
+        layout.read(root, verify=True)
 
 
-def test_verify_passes_on_a_clean_folder_and_a_moved_file_is_named(market, tmp_path):
-    root = copy(market, tmp_path)
-    train = read_market1501(root, verify=True).train
+def test_verify_passes_on_a_clean_folder_and_a_moved_file_is_named(layout, tmp_path):
+    root = copy(layout.root, tmp_path)
+    train = layout.read(root, verify=True).train
     train.paths[0].unlink()
     with pytest.raises(FileNotFoundError, match=rf"{re.escape(str(train.paths[0]))}: image file not found"):
         train.load([0])
@@ -497,6 +537,18 @@ def test_mars_missing_files_are_named(mars_root, tmp_path):
         match=rf"1 frame files named in .*test_name.txt are missing, e.g. {re.escape(str(victim))}",
     ):
         read_mars(root)
+
+
+def test_mars_stray_files_are_never_read(mars_root, tmp_path):
+    root = copy(mars_root, tmp_path)
+    (root / "bbox_test" / "0001" / "Thumbs.db").write_bytes(b"\0" * 10)
+    (root / "bbox_train" / ".DS_Store").write_bytes(b"\0" * 10)
+    (root / "info" / "readme.txt").write_text("hello")
+    (root / "bbox_test" / "0001" / "0001C1T0009F001.jpg").write_bytes(b"not a jpeg, in no list")
+    data, clean = read_mars(root, verify=True), read_mars(mars_root)
+    for split in ("train", "query", "gallery"):
+        a, b = getattr(data, split), getattr(clean, split)
+        assert a.frames == b.frames and torch.equal(a.pids, b.pids) and torch.equal(a.camids, b.camids)
 
 
 def test_mars_corrupt_frame_and_unreadable_table(mars_root, tmp_path):

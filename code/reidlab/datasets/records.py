@@ -22,7 +22,7 @@ only lists files, unless asked to ``verify`` them (then it decodes every one up 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
@@ -279,3 +279,15 @@ class Splits(Generic[R]):
     def statistics(self) -> dict[str, dict[str, int]]:
         """``{split: {"ids": ..., "images" or "tracklets": ..., "cameras": ...}}``."""
         return {name: getattr(self, name).statistics() for name in ("train", "query", "gallery")}
+
+    def to_reidsets(self, size: Size | None = None, max_bytes: int = 2**30) -> Splits:
+        """Every split of an image data set decoded once into memory
+        (:meth:`ImageRecords.to_reidset`), the same ``Splits`` otherwise: for small sets such as the
+        toy world written to disk, so that training reads tensors instead of decoding each file
+        again at every step. ``max_bytes`` bounds each split."""
+        if not isinstance(self.train, ImageRecords):
+            raise TypeError(f"to_reidsets needs image records, got {type(self.train).__name__}")
+        loaded = {
+            name: getattr(self, name).to_reidset(size, max_bytes) for name in ("train", "query", "gallery")
+        }
+        return replace(self, **loaded)
