@@ -80,6 +80,26 @@ def metric_loss(method: str) -> Callable[[torch.Tensor, torch.Tensor], torch.Ten
     return lookup(table, method, "method")
 
 
+Loss = Callable[[nn.Module, torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _objective(method: str, emb: nn.Module, n_classes: int, quantize: float) -> tuple[nn.Module, Loss]:
+    """What :func:`train_method` trains and its loss on a batch ``(model, x, y)``: for
+    ``"softmax"`` a classifier over the ``n_classes`` training people on top of the embedding
+    ``emb`` (its weights drawn here), for a metric method the embedding itself."""
+    if method == "softmax":
+        classifier = IdentityClassifier(emb, emb.head.out_features, n_classes)
+        return classifier, lambda m, x, y: cross_entropy(m(x), y)
+    metric, scale = metric_loss(method), emb.head.out_features**0.5
+
+    def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        z = m(x)  # (B, D) unit-length embeddings
+        loss = metric(z, y)
+        return loss + quantize * quantization_loss(z * scale) if quantize else loss
+
+    return emb, loss_fn
+
+
 def train_method(
     method: str,
     images: torch.Tensor,
@@ -105,25 +125,9 @@ def train_method(
         raise ValueError("give p and k or a sampler, not both (the sampler draws its own batches)")
     with initial_weights(seed):  # the network's weights, then (softmax) the classifier's
         net = build_embedding_net(images.shape[2], images.shape[3], 64, downsample)
-        emb = net[-1]  # the EmbeddingNet after the average
-        if method == "softmax":
-            model: nn.Module = IdentityClassifier(emb, emb.head.out_features, int(pids.max()) + 1)
+        model, loss_fn = _objective(method, net[-1], int(pids.max()) + 1, quantize)
     small = net[0](images)  # the average once, not in every step: the same numbers, bit for bit
     sample = sampler or pk_sampler(pids, 16 if p is None else p, 4 if k is None else k)
-    if method == "softmax":
-
-        def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-            return cross_entropy(m(x), y)
-
-    else:
-        model, metric = emb, metric_loss(method)
-        scale = emb.head.out_features**0.5
-
-        def loss_fn(m: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-            z = m(x)
-            loss = metric(z, y)
-            return loss + quantize * quantization_loss(z * scale) if quantize else loss
-
     train(model, loss_fn, (small, pids), steps=steps, lr=3e-3, sampler=sample, seed=seed)
     return net.eval()
 
