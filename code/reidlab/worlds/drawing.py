@@ -42,6 +42,7 @@ COLOURS: dict[str, tuple[float, float, float]] = {
 }
 HAIR = {"black": (0.08, 0.07, 0.06), "brown": (0.35, 0.22, 0.12), "blond": (0.85, 0.72, 0.40)}
 SKIN = (0.87, 0.70, 0.58)
+_SKIN_RGB = torch.tensor(SKIN)  # (3,): painted on legs, hands and heads
 SUPERSAMPLE = 2  # draw at twice the size, then average: smooth edges
 
 
@@ -114,6 +115,7 @@ class Body:
     h: torch.Tensor  # height
     cx: torch.Tensor  # centre across
     top: torch.Tensor
+    build: torch.Tensor  # the identity's build: scales the torso's and the legs' widths
     half: torch.Tensor  # half the torso's width
     stride: torch.Tensor  # how far the feet swing apart
     ground: torch.Tensor  # where the feet stand
@@ -137,23 +139,24 @@ def measure_body(c: Canvas, people: list[Identity], pose: Pose | None) -> Body:
     n = c.n
     h = 0.86 * c.per_image([p.height for p in people]) * c.uniform(0.93, 1.05)
     cx, top = c.uniform(-0.03, 0.03), 0.97 - h + c.uniform(-0.02, 0.01)
-    half = 0.085 * h * c.per_image([p.build for p in people])
+    build = c.per_image([p.build for p in people])
+    half = 0.085 * h * build
     stride, ground = c.uniform(0.0, 0.06) * h, top + h
     if pose is not None:  # walking: the body moves across, swings its legs and sinks (not the feet)
         cx, stride = pose.x.view(n, 1, 1), pose.stride.view(n, 1, 1) * h
         top = top + pose.lift.view(n, 1, 1) * h
-    return Body(h, cx, top, half, stride, ground, torso_top=top + 0.14 * h, hip=top + 0.50 * h)
+    return Body(h, cx, top, build, half, stride, ground, torso_top=top + 0.14 * h, hip=top + 0.50 * h)
 
 
 def paint_legs(c: Canvas, people: list[Identity], b: Body) -> None:
     """Legs slanting apart towards the ground by the stride; trousers, shorts or a skirt; shoes."""
     x, y, h, cx, hip, ground = c.x, c.y, b.h, b.cx, b.hip, b.ground
-    leg_w = 0.05 * h * c.per_image([p.build for p in people])
-    bottom_rgb, skin = c.rgb([COLOURS[p.bottom] for p in people]), torch.tensor(SKIN)
+    leg_w = 0.05 * h * b.build
+    bottom_rgb = c.rgb([COLOURS[p.bottom] for p in people])
     for side in (-1, 1):
         along = ((y - hip) / (ground - hip)).clamp(0, 1)
         leg = ((x - cx - side * (0.03 * h + b.stride * along)).abs() < leg_w / 2) & (y >= hip) & (y < ground)
-        c.paint(leg, skin)
+        c.paint(leg, _SKIN_RGB)
         covered = (has(people, "bottom_cut", "trousers") & (y < ground - 0.03 * h)) | (
             has(people, "bottom_cut", "shorts") & (y < hip + 0.18 * h)
         )
@@ -173,7 +176,7 @@ def paint_top(c: Canvas, people: list[Identity], b: Body) -> torch.Tensor:
     arms = c.box(cx - half - sleeve, cx + half + sleeve, torso_top + 0.01, torso_top + 0.3 * h) & ~torso
     c.paint(torso | arms, c.rgb([COLOURS[p.top] for p in people]))
     hands = c.box(cx - half - sleeve, cx + half + sleeve, torso_top + 0.3 * h, torso_top + 0.34 * h)
-    c.paint(hands & ~torso, torch.tensor(SKIN))
+    c.paint(hands & ~torso, _SKIN_RGB)
     stripes = has(people, "top_pattern", "stripes") & (((y - torso_top) / (0.05 * h)).floor() % 2 == 1)
     two_tone = has(people, "top_pattern", "two-tone") & (x < cx)
     chest = c.box(cx - 0.6 * half, cx - 0.1 * half, torso_top + 0.05 * h, torso_top + 0.12 * h)
@@ -187,7 +190,7 @@ def paint_head_and_bag(c: Canvas, people: list[Identity], b: Body, torso: torch.
     x, y, h, cx = c.x, c.y, b.h, b.cx
     head_y, head_r = b.top + 0.07 * h, 0.065 * h
     head = ((x - cx) / (0.8 * head_r)) ** 2 + ((y - head_y) / head_r) ** 2 < 1
-    c.paint(head, torch.tensor(SKIN))
+    c.paint(head, _SKIN_RGB)
     c.paint(head & (y < head_y - 0.2 * head_r), c.rgb([HAIR[p.hair] for p in people]))
     side = c.per_image([{"none": 0, "left": -1, "right": 1}[p.bag] for p in people])
     bag_x, bag_rgb = cx + side * (b.half + 0.05 * h), c.rgb([COLOURS[p.bag_colour] for p in people])
