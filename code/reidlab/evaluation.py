@@ -43,9 +43,8 @@ from typing import Literal
 import numpy as np
 import torch
 
-from reidlab.reranking import re_rank as re_rank  # re-exported: evaluation's second look
-
 from ._checks import check_float_tensor
+from .reranking import re_rank as re_rank  # re-exported: evaluation's second look
 
 
 @dataclass(frozen=True)

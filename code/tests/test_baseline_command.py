@@ -102,7 +102,9 @@ def test_switches_turn_tricks_on_and_off() -> None:
     config = config_from(
         parser().parse_args(["--data", "d", "--out", "o", "--size", "128x64", "--milestones", "5,9"])
     )
-    assert config.size == (128, 64) and config.milestones == (5, 9)
+    assert config.size == (128, 64) and config.milestones == (5, 9) and config.verify is True
+    unchecked = config_from(parser().parse_args(["--data", "d", "--out", "o", "--no-verify"]))
+    assert unchecked.verify is False
 
 
 def test_run_in_memory_without_files() -> None:
@@ -125,10 +127,6 @@ def test_dukemtmc_folders_train_too(tmp_path: Path) -> None:
     result = run(config)
     assert len(result.history) == 1 and 0 < result.metrics["plain"]["mAP"] <= 1
     assert run(config).history == result.history  # seeded
-
-
-def copy_folder(src: Path, dst: Path) -> Path:
-    return Path(shutil.copytree(src, dst))
 
 
 def _error(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
@@ -154,7 +152,7 @@ def test_bad_arguments_are_errors_that_name_the_problem(
     assert (
         "sees no CUDA GPU" in _error([*good, *out, "--device", "cuda"], capsys) or torch.cuda.is_available()
     )
-    broken = copy_folder(data, tmp_path / "broken")
+    broken = Path(shutil.copytree(data, tmp_path / "broken"))
     victim = sorted((broken / "Market-1501-v15.09.15" / "bounding_box_train").iterdir())[-1]
     victim.write_bytes(victim.read_bytes()[:100])  # cut short, as an interrupted copy leaves it
     said = _error(["--data", str(broken), *out, *TRAIN], capsys)

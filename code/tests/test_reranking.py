@@ -66,8 +66,8 @@ FASTREID = json.loads((Path(__file__).parent / "data" / "rerank_reference.json")
 @pytest.mark.parametrize("case", FASTREID, ids=lambda c: f"k1={c['k1']},k2={c['k2']},lam={c['lam']}")
 def test_equal_to_fastreid_on_random_features(case) -> None:
     """fast-reid computes in float32: agreement to 1e-5 (the distances lie in [0, 1])."""
-    q, g = torch.tensor(case["query"]), torch.tensor(case["gallery"])
-    ours = re_rank(q.double(), g.double(), k1=case["k1"], k2=case["k2"], lam=case["lam"])
+    q, g = (torch.tensor(case[key], dtype=torch.float64) for key in ("query", "gallery"))
+    ours = re_rank(q, g, k1=case["k1"], k2=case["k2"], lam=case["lam"])
     np.testing.assert_allclose(ours.numpy(), np.array(case["fastreid"]), rtol=0, atol=1e-5)
 
 

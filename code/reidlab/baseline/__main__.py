@@ -7,8 +7,8 @@ On one process, or on several with PyTorch's launcher::
 Every setting is :class:`reidlab.baseline.config.Config`'s (``--help`` lists them with the paper's
 defaults). Bad arguments or data stop the command before training, with a message naming the
 argument, file or folder, and exit status 2. That includes a corrupt image: every image is decoded
-once before the first step (each process does it, so all of them stop alike; Market-1501's
-32,668 JPEGs take about half a minute on one CPU core), unless ``--no-verify``.
+once before the first step (each process does it, so all of them stop alike; the 32,217
+images Market-1501's protocol keeps take about half a minute on one CPU core), unless ``--no-verify``.
 """
 
 from __future__ import annotations

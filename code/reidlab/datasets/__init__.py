@@ -15,9 +15,9 @@ toy world (:mod:`reidlab.worlds.pedestrians`, :mod:`reidlab.worlds.walking`); th
 ``camids`` as ``(N,)`` int64 tensors. Pixels are loaded on demand, in batches shaped like the toy
 world's tensors (``records.load(indices, size)``), through a ``torch.utils.data.Dataset``
 (``records.dataset(size)``), or all at once as a toy-world ``ReidSet`` / ``ClipSet``
-(``records.to_reidset(size)``, for small sets). Why not tensors, as the toy world has: Market-1501's
-32,668 images of 128 x 64 would take 3 GB as float32, and MARS's 1,191,003 frames over 100 GB even
-at that size.
+(``records.to_reidset(size)``, or ``splits.to_reidsets(size)`` for all three, for small sets). Why
+not tensors, as the toy world has: Market-1501's 32,668 images of 128 x 64 would take 3 GB as
+float32, and MARS's 1,191,003 frames over 100 GB even at that size.
 
 **The protocol** is the one torchreid (``torchreid/data/datasets/image/market1501.py``,
 ``dukemtmcreid.py``, ``video/mars.py``) and fast-reid (``fastreid/data/datasets/market1501.py``,

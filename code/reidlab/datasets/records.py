@@ -13,7 +13,8 @@ and load pixels on demand:
 * ``records.dataset(size)``: a ``torch.utils.data.Dataset`` of ``(image, pid, camid)`` for a
   ``DataLoader`` (loading in its worker processes);
 * ``records.to_reidset(size)`` / ``records.to_clipset(size, frames)``: everything at once, for
-  small sets such as the toy world written to disk, refused beyond ``max_bytes``.
+  small sets such as the toy world written to disk, refused beyond ``max_bytes``
+  (``splits.to_reidsets(size)`` does it for the three splits of an image data set).
 
 A file that cannot be decoded raises a ``ValueError`` naming it, when it is loaded: a reader
 only lists files, unless asked to ``verify`` them (then it decodes every one up front).
@@ -260,7 +261,7 @@ def _n_unique(t: torch.Tensor) -> int:
     return len(torch.unique(t))
 
 
-R = TypeVar("R", ImageRecords, TrackletRecords)
+R = TypeVar("R", ImageRecords, TrackletRecords, ReidSet)  # ReidSet: from Splits.to_reidsets
 
 
 @dataclass(frozen=True, eq=False)
@@ -280,11 +281,12 @@ class Splits(Generic[R]):
         """``{split: {"ids": ..., "images" or "tracklets": ..., "cameras": ...}}``."""
         return {name: getattr(self, name).statistics() for name in ("train", "query", "gallery")}
 
-    def to_reidsets(self, size: Size | None = None, max_bytes: int = 2**30) -> Splits:
-        """Every split of an image data set decoded once into memory
-        (:meth:`ImageRecords.to_reidset`), the same ``Splits`` otherwise: for small sets such as the
-        toy world written to disk, so that training reads tensors instead of decoding each file
-        again at every step. ``max_bytes`` bounds each split."""
+    def to_reidsets(self, size: Size | None = None, max_bytes: int = 2**30) -> Splits[ReidSet]:
+        """Every split of an image data set decoded once into memory, as toy-world
+        :class:`~reidlab.worlds.pedestrians.ReidSet` s (:meth:`ImageRecords.to_reidset`); ``root``,
+        ``junk`` and ``ignored`` are kept. For small sets such as the toy world written to disk, so
+        that training reads tensors instead of decoding each file again at every step.
+        ``max_bytes`` bounds each split. (``statistics`` needs the records: ask them first.)"""
         if not isinstance(self.train, ImageRecords):
             raise TypeError(f"to_reidsets needs image records, got {type(self.train).__name__}")
         loaded = {
